@@ -1,0 +1,58 @@
+"""Who may act on what. Checked by the engine on every command, whatever the caller."""
+
+from __future__ import annotations
+
+from .errors import NotAssignee, PermissionDenied, TaskClaimedByOther
+from .models import HumanTask, User
+
+ROLE_ADMIN = "admin"
+ROLE_OWNER = "pemilik_proses"
+ROLE_AUDITOR = "auditor"
+ROLE_ACTOR = "aktor"
+ROLES = (ROLE_ACTOR, ROLE_OWNER, ROLE_AUDITOR, ROLE_ADMIN)
+
+
+def check_may_act(user: User, row: HumanTask) -> None:
+    """Raise unless ``user`` may act on the task: lane member, of the task's unit, not auditor-only."""
+    if ROLE_ACTOR not in user.roles and ROLE_ADMIN not in user.roles:
+        raise PermissionDenied(f"Pengguna {user.username} tidak berperan sebagai pelaksana.", user=user.username)
+    if row.lane not in user.lanes:
+        raise NotAssignee(
+            f"Tugas '{row.name}' milik lane {row.lane}; {user.username} tidak berada di lane tersebut.",
+            task=row.id,
+            user=user.username,
+        )
+    if row.unit and row.unit not in user.units:
+        raise NotAssignee(
+            f"Tugas '{row.name}' untuk {row.unit}; {user.username} tidak tergabung di unit tersebut.",
+            task=row.id,
+            user=user.username,
+        )
+
+
+def check_not_claimed_by_other(user: User, row: HumanTask) -> None:
+    """Raise TaskClaimedByOther if someone else holds the task."""
+    if row.claimed_by and row.claimed_by != user.username:
+        raise TaskClaimedByOther(
+            f"Tugas '{row.name}' sedang dikerjakan oleh {row.claimed_by}.", task=row.id, user=user.username
+        )
+
+
+def check_may_start(user: User, lane: str | None) -> None:
+    """Raise unless ``user`` may start a case whose start event lies in ``lane``."""
+    if ROLE_ADMIN in user.roles or ROLE_OWNER in user.roles:
+        return
+    if ROLE_ACTOR in user.roles and (lane is None or lane in user.lanes):
+        return
+    raise PermissionDenied(
+        f"Pengguna {user.username} tidak berwenang memulai kasus (lane {lane or '-'}).", user=user.username
+    )
+
+
+def check_may_repair(user: User, lane: str | None) -> None:
+    """Raise unless ``user`` may retry a failed step (admin, process owner, or member of its lane)."""
+    if ROLE_ADMIN in user.roles or ROLE_OWNER in user.roles or (lane and lane in user.lanes):
+        return
+    raise PermissionDenied(
+        f"Pengguna {user.username} tidak berwenang mengulang langkah yang gagal.", user=user.username
+    )

@@ -1,0 +1,54 @@
+"""Working-day calendar: Indonesian national holidays plus configurable cuti bersama."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import holidays
+
+
+class WorkingCalendar:
+    """Count working days (Monday–Friday, not a national holiday, not cuti bersama)."""
+
+    def __init__(self, cuti_bersama: list[date] | None = None, country: str = "ID") -> None:
+        self._national = holidays.country_holidays(country)
+        self._cuti = set(cuti_bersama or [])
+
+    def is_working_day(self, day: date) -> bool:
+        """Tell whether ``day`` is a working day."""
+        return day.weekday() < 5 and day not in self._national and day not in self._cuti
+
+    def add_working_days(self, start: datetime, days: float) -> datetime:
+        """Return the end of the ``ceil(days)``-th working day after ``start`` (start day excluded)."""
+        remaining = int(-(-days // 1))  # ceil without importing math for one call
+        current = start.date()
+        while remaining > 0:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                remaining -= 1
+        return datetime.combine(current, datetime.max.time().replace(microsecond=0), tzinfo=start.tzinfo)
+
+    def due_date(self, start: datetime, waktu: float, satuan: str) -> datetime:
+        """Return the due moment of a task that became ready at ``start``.
+
+        ``satuan`` is ``hari kerja`` (working days, the end of the last day),
+        ``hari`` (calendar days) or ``jam`` (hours).
+        """
+        if satuan == "jam":
+            return start + timedelta(hours=waktu)
+        if satuan == "hari":
+            end = start + timedelta(days=waktu)
+            return datetime.combine(end.date(), datetime.max.time().replace(microsecond=0), tzinfo=start.tzinfo)
+        return self.add_working_days(start, waktu)
+
+
+@lru_cache(maxsize=8)
+def load_calendar(path: str | None) -> WorkingCalendar:
+    """Build a calendar from a ``kalender.json`` (``{"cuti_bersama": ["YYYY-MM-DD", ...]}``)."""
+    if not path or not Path(path).is_file():
+        return WorkingCalendar()
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    return WorkingCalendar([date.fromisoformat(d) for d in raw.get("cuti_bersama", [])])

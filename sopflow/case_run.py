@@ -1,0 +1,293 @@
+"""One command's hold on one case: the restored workflow, its script engine, files and audit.
+
+:class:`CaseRun` is created inside a unit of work after the case row is locked, does
+the SpiffWorkflow work, and writes everything back in :meth:`CaseRun.save`. It never
+commits; the unit of work does, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from handlers.registry import HandlerContext
+
+from . import projection, serializer, store
+from .audit import AuditLog, jsonable
+from .calendar import WorkingCalendar
+from .errors import ExpressionRejected, HandlerFailed, SopflowError, StaleInstance, TaskNotReady
+from .files import CommandFiles, FileStore
+from .models import Case, ProcessVersion
+from .script_engine import SopflowScriptEngine
+from .spec_loader import ProcessDefinition
+
+#: SpiffWorkflow's task iterator silently stops past a tree depth of 1000; refuse to get near it.
+MAX_TREE_DEPTH = 900
+
+
+@dataclass
+class Services:
+    """What every command needs besides the session: files, calendar, clock settings."""
+
+    files: FileStore
+    calendar: WorkingCalendar
+    timezone: str
+    templates_dir: Any
+
+
+@dataclass
+class CaseRun:
+    """The workflow of one case during one command."""
+
+    case: Case
+    version: ProcessVersion
+    definition: ProcessDefinition
+    workflow: Any
+    services: Services
+    audit: AuditLog
+    files: CommandFiles
+    engine: SopflowScriptEngine
+    completed_by: dict[str, str] = field(default_factory=dict)
+    failure: dict[str, Any] | None = None
+    script_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def open(
+        cls, case: Case, version: ProcessVersion, services: Services, audit: AuditLog, workflow: Any = None
+    ) -> CaseRun:
+        """Restore a case's workflow (or adopt a new one) with the sandboxed, registry-backed engine."""
+        definition = store.definition_of(version)
+        if workflow is None:
+            workflow = serializer.restore(case.state, version.spec_state, version.sha256)
+        files = CommandFiles(services.files)
+        run = cls(case, version, definition, workflow, services, audit, files, engine=None)  # type: ignore[arg-type]
+        run.engine = SopflowScriptEngine(context_for=run._handler_context)
+        # deserialization attaches SpiffWorkflow's unrestricted default engine: always replace it
+        workflow.script_engine = run.engine
+        return run
+
+    def _handler_context(self, task: Any) -> HandlerContext:
+        self.files.task_id, self.files.element_id = str(task.id), task.task_spec.bpmn_id
+        return HandlerContext(
+            files=self.files,
+            templates_dir=self.services.templates_dir,
+            config=self.definition.config,
+            now=self.audit.now,
+            case_id=self.case.id,
+            task_id=str(task.id),
+        )
+
+    def handler_context(self, task: Any) -> HandlerContext:
+        """Return the context a form validator of ``task`` runs with."""
+        return self._handler_context(task)
+
+    def ready_human_task(self, task_id: str) -> Any:
+        """Return the READY user task with this id, or raise TaskNotReady."""
+        task = projection.find_task(self.workflow, task_id)
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady("Tugas ini sudah diselesaikan atau tidak lagi aktif.", task=task_id)
+        return task
+
+    def submit(self, task: Any, form: dict[str, Any]) -> None:
+        """Put the form into the task's data and run the task; in a multi-instance the form joins its item."""
+        parent_spec = task.parent.task_spec if task.parent else None
+        before: dict[str, Any]
+        is_instance = isinstance(parent_spec, LoopTask) and parent_spec.task_spec == task.task_spec.name
+        if is_instance and parent_spec.output_item is not None:
+            out_name = parent_spec.output_item.bpmn_id
+            in_name = parent_spec.input_item.bpmn_id if parent_spec.input_item else out_name
+            current = task.data.get(out_name, task.data.get(in_name))
+            item = dict(current) if isinstance(current, dict) else {"item": current}
+            before = {out_name: current}
+            item.update(form)
+            task.data[out_name] = item
+            after = {out_name: item}
+        else:
+            before = {key: task.data.get(key) for key in form}
+            task.data.update(form)
+            after = form
+        self.audit.add(
+            "task_completed", str(task.id), task.task_spec.bpmn_id, lane=task.task_spec.lane, before=before, after=after
+        )
+        self.completed_by[str(task.id)] = self.audit.actor
+        task.run()
+
+    def advance(self) -> None:
+        """Run every engine step that is ready; a failing step is kept in ERROR with its message."""
+        try:
+            self.workflow.do_engine_steps(will_complete_task=self._before_step, did_complete_task=self._record_step)
+        except Exception as exc:
+            self._record_failure(exc)
+
+    def _before_step(self, task: Any) -> None:
+        if isinstance(task.task_spec, ScriptTask):
+            self.script_inputs[str(task.id)] = jsonable(task.data)
+
+    def _record_step(self, task: Any) -> None:
+        spec = task.task_spec
+        if not getattr(spec, "bpmn_id", None):
+            return
+        task_id = str(task.id)
+        run = next((r for r in reversed(self.engine.runs) if r.task_id == task_id and r.error is None), None)
+        if run is not None:
+            self.audit.add(
+                "service_run",
+                task_id,
+                spec.bpmn_id,
+                operation=run.operation,
+                params=run.params,
+                result=run.result,
+                duration_ms=run.duration_ms,
+            )
+        elif isinstance(spec, ScriptTask):
+            before = self.script_inputs.pop(task_id, {})
+            after = jsonable(task.data)
+            changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+            self.audit.add(
+                "script_run",
+                task_id,
+                spec.bpmn_id,
+                script=spec.script,
+                before={k: before.get(k) for k in changed},
+                after={k: after.get(k) for k in changed},
+            )
+        elif isinstance(spec, ExclusiveGateway):
+            taken = [c.task_spec.bpmn_id for c in task.children if c.state != TaskState.CANCELLED]
+            self.audit.add("gateway_passed", task_id, spec.bpmn_id, next=[t for t in taken if t])
+
+    def _record_failure(self, exc: Exception) -> None:
+        cause = _root_cause(exc)
+        if isinstance(cause, ExpressionRejected):
+            raise cause
+        failed = self.workflow.get_tasks(state=TaskState.ERROR)
+        task = failed[0] if failed else None
+        errors = cause.errors if isinstance(cause, HandlerFailed) else [{"message": str(cause)}]
+        message = cause.message if isinstance(cause, SopflowError) else f"{type(cause).__name__}: {cause}"
+        self.failure = {
+            "task_id": str(task.id) if task else None,
+            "element_id": task.task_spec.bpmn_id if task else None,
+            "message": message,
+            "errors": jsonable(errors),
+            "at": self.audit.now.isoformat(),
+        }
+        self.audit.add(
+            "service_failed",
+            self.failure["task_id"],
+            self.failure["element_id"],
+            message=message,
+            errors=errors,
+            params=next((r.params for r in reversed(self.engine.runs) if r.error is not None), None),
+        )
+
+    def failed_tasks(self) -> list[Any]:
+        """Return the tasks currently in ERROR."""
+        return self.workflow.get_tasks(state=TaskState.ERROR)
+
+    def reached_end(self) -> bool:
+        """Tell whether the top-level process completed through one of its end events."""
+        return any(
+            isinstance(t.task_spec, EndEvent) and t.workflow is self.workflow
+            for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+        )
+
+    def save(self, session: Session) -> None:
+        """Write state, status, projection, documents and audit; flush only (the caller commits)."""
+        depth = _tree_depth(self.workflow)
+        if depth > MAX_TREE_DEPTH:
+            raise SopflowError(
+                f"Kasus ini terlalu panjang (kedalaman riwayat {depth}); perubahan tidak disimpan. "
+                "Hubungi pemilik proses untuk menutup putaran revisi.",
+                case=self.case.id,
+            )
+        ended = self.reached_end()
+        if self.workflow.is_completed() and not ended:
+            raise SopflowError(
+                "Mesin alur kerja berhenti tanpa mencapai peristiwa akhir; perubahan tidak disimpan.",
+                case=self.case.id,
+            )
+        now = self.audit.now
+        rows = store.open_task_rows(session, self.case.id)
+        new, _closed = projection.sync(
+            self.workflow,
+            rows,
+            self.case.id,
+            now,
+            self.services.calendar,
+            self.services.timezone,
+            self.completed_by,
+        )
+        session.add_all(new)
+        for row in new:
+            self.audit.add(
+                "task_ready", row.id, row.element_id, lane=row.lane, unit=row.unit, due_at=row.due_at, step=row.step
+            )
+        failed = self.failed_tasks()
+        self.case.failure = self.failure if failed and self.failure else (self.case.failure if failed else None)
+        self.case.status = "selesai" if ended else ("gagal" if failed else "berjalan")
+        if ended:
+            self.case.completed_at = now
+            self.case.result = jsonable(_end_data(self.workflow))
+            self.audit.add("case_completed")
+        self.case.state = serializer.dump_state(self.workflow)
+        self.case.serializer_version = serializer.SERIALIZER_VERSION
+        self.case.updated_at = now
+        store.add_documents(session, self.case.id, self.files.recorded, now)
+        for item in self.files.recorded:
+            self.audit.add(
+                "document_stored",
+                item.task_id or None,
+                item.element_id or None,
+                kind=item.kind,
+                filename=item.ref["filename"],
+                sha256=item.ref["sha256"],
+                size=item.ref["size"],
+            )
+        try:
+            session.flush()
+        except StaleDataError:
+            raise StaleInstance("Kasus telah diubah oleh pengguna lain; muat ulang lalu coba lagi.") from None
+        self.audit.write(session, self.case.id)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """Return the first sopflow error in the exception chain, else the innermost exception."""
+    seen: BaseException = exc
+    for _ in range(20):
+        if isinstance(seen, SopflowError):
+            return seen
+        nxt = getattr(seen, "exception", None) or seen.__cause__
+        if nxt is None or nxt is seen:
+            break
+        seen = nxt
+    return seen
+
+
+def _tree_depth(workflow: Any) -> int:
+    deepest = 0
+    stack = [(workflow.task_tree, 1)]
+    while stack:
+        task, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in task.children)
+    return deepest
+
+
+def _end_data(workflow: Any) -> dict[str, Any]:
+    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)]
+    return dict(ends[-1].data) if ends else {}
+
+
+def now_utc() -> datetime:
+    """Return the current time as naive UTC (the storage convention)."""
+    from datetime import UTC
+
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -1,0 +1,80 @@
+"""Frozen command objects: what a caller (CLI, web, demo) asks the engine to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a form: original name and bytes."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class StartInstance:
+    """Start a case of the latest published version of ``process_id``."""
+
+    process_id: str
+    actor: str
+    periode: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClaimTask:
+    """Take a ready task so that nobody else in the lane works on it."""
+
+    task_id: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class UnclaimTask:
+    """Give a claimed task back to the lane."""
+
+    task_id: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class CompleteUserTask:
+    """Complete a ready user task with its form data and uploaded files."""
+
+    task_id: str
+    actor: str
+    data: dict[str, Any] = field(default_factory=dict)
+    uploads: dict[str, Upload] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RetryFailedStep:
+    """Run a failed service step again, optionally correcting task data first."""
+
+    case_id: str
+    actor: str
+    data_patch: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """What a command left behind: the case's status, open tasks and any failed step."""
+
+    case_id: str
+    status: str
+    version: int
+    open_tasks: list[dict[str, Any]]
+    failure: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """A stored process version."""
+
+    process_id: str
+    version: int
+    sha256: str
+    name: str

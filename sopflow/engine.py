@@ -1,0 +1,289 @@
+"""The command boundary: every command is one transaction (lock → run → save → audit → commit).
+
+The web layer and the CLI call these methods and nothing below them. Each method
+docstring names the errors it raises; all derive from :class:`SopflowError`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
+
+from handlers import registry
+from handlers.registry import HandlerError
+
+from . import authz, forms, serializer, store
+from .audit import AuditLog
+from .calendar import load_calendar
+from .case_run import CaseRun, Services, now_utc
+from .commands import (
+    CaseOutcome,
+    ClaimTask,
+    CompleteUserTask,
+    PublishedVersion,
+    RetryFailedStep,
+    StartInstance,
+    UnclaimTask,
+)
+from .db import Database
+from .errors import InvalidForm, NotFound, SopflowError, StaleInstance, TaskNotReady
+from .files import FileStore
+from .models import Case, HumanTask, ProcessVersion
+from .settings import Settings
+from .spec_loader import ProcessDefinition, load_process_file
+from .task_rules import iter_bpmn_task_specs
+
+T = TypeVar("T")
+STALE_RETRIES = 3
+
+
+class Engine:
+    """Runs sopflow commands against one database and file store."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime] = now_utc) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.services = Services(
+            files=FileStore(settings.files_dir),
+            calendar=load_calendar(str(settings.calendar_file)),
+            timezone=settings.timezone,
+            templates_dir=settings.templates_dir,
+        )
+
+    # -- process versions -------------------------------------------------------------------
+    def publish_process(self, source: str | Path | ProcessDefinition, actor: str, note: str = "") -> PublishedVersion:
+        """Validate a BPMN file (or definition) and store it as the newest published version.
+
+        Raises InvalidProcess listing every problem; an identical latest version is reused.
+        """
+        definition = source if isinstance(source, ProcessDefinition) else load_process_file(source)
+        with self.db.unit_of_work() as session:
+            row = store.publish_version(session, definition, actor, note, self.clock())
+            return PublishedVersion(row.process_id, row.version, row.sha256, row.name)
+
+    # -- cases ----------------------------------------------------------------------------------
+    def start_instance(self, cmd: StartInstance) -> CaseOutcome:
+        """Start a case on the latest published version with validated start data.
+
+        Reads the process's start form (defaults fill process variables) and, when the
+        process declares ``sopflow.carry_over``, sets ``sebelumnya`` from the previous
+        completed case. Raises NotFound, PermissionDenied, InvalidForm.
+        """
+        with self.db.unit_of_work() as session:
+            version = store.latest_version(session, cmd.process_id)
+            if version is None:
+                raise NotFound(f"Proses {cmd.process_id!r} belum dipublikasikan.", process=cmd.process_id)
+            definition = store.definition_of(version)
+            user = store.user(session, cmd.actor)
+            authz.check_may_start(user, _start_lane(definition))
+            existing = store.case_for_periode(session, cmd.process_id, cmd.periode)
+            if existing is not None:
+                raise InvalidForm(
+                    f"Kasus untuk periode {cmd.periode} sudah ada ({existing.id}).",
+                    [{"field": "periode", "message": f"Periode {cmd.periode} sudah memiliki kasus."}],
+                )
+            data = self._start_data(session, definition, cmd)
+            now = self.clock()
+            case = Case(
+                id=uuid.uuid4().hex,
+                process_version_id=version.id,
+                process_id=version.process_id,
+                periode=cmd.periode,
+                status="berjalan",
+                state="",
+                serializer_version=serializer.SERIALIZER_VERSION,
+                started_by=user.username,
+                started_at=now,
+                updated_at=now,
+            )
+            session.add(case)
+            session.flush()
+            workflow = serializer.new_workflow(definition, version.spec_state, version.sha256)
+            audit = AuditLog(user.username, now)
+            run = CaseRun.open(case, version, self.services, audit, workflow=workflow)
+            audit.add(
+                "case_started",
+                process_id=version.process_id,
+                process_version=version.version,
+                process_sha256=version.sha256,
+                periode=cmd.periode,
+                data=data,
+            )
+            start = workflow.get_tasks(state=TaskState.READY)[0]
+            start.data.update(data)
+            run.advance()
+            run.save(session)
+            return _outcome(session, case)
+
+    def _start_data(self, session: Session, definition: ProcessDefinition, cmd: StartInstance) -> dict[str, Any]:
+        schema = definition.start_form()
+        data = dict(cmd.data)
+        data["periode"] = cmd.periode
+        if schema is not None:
+            data = forms.apply_defaults(schema, data)
+            errors = forms.validation_errors(schema, data)
+            if errors:
+                raise InvalidForm("Data awal kasus belum benar.", errors)
+        carry = definition.carry_over()
+        if carry:
+            previous = store.previous_result(session, definition.process_id, cmd.periode)
+            data["sebelumnya"] = (
+                {"periode": previous[0], **{name: previous[1].get(name) for name in carry}} if previous else None
+            )
+        return data
+
+    def claim_task(self, cmd: ClaimTask) -> dict[str, Any]:
+        """Claim a ready task for ``cmd.actor``.
+
+        Raises NotFound, NotAssignee (other lane/unit), TaskClaimedByOther, TaskNotReady.
+        """
+        return self._with_retry(lambda: self._claim(cmd.task_id, cmd.actor, claim=True))
+
+    def unclaim_task(self, cmd: UnclaimTask) -> dict[str, Any]:
+        """Release a task claimed by ``cmd.actor`` back to the lane.
+
+        Raises NotFound, NotAssignee, TaskClaimedByOther, TaskNotReady.
+        """
+        return self._with_retry(lambda: self._claim(cmd.task_id, cmd.actor, claim=False))
+
+    def _claim(self, task_id: str, actor: str, claim: bool) -> dict[str, Any]:
+        with self.db.unit_of_work() as session:
+            case_id = store.task_row(session, task_id).case_id
+            case = store.lock_case(session, case_id)
+            row = store.task_row(session, task_id)
+            session.refresh(row)
+            user = store.user(session, actor)
+            authz.check_may_act(user, row)
+            if row.state != "ready":
+                raise TaskNotReady(f"Tugas '{row.name}' sudah diselesaikan atau tidak lagi aktif.", task=task_id)
+            authz.check_not_claimed_by_other(user, row)
+            if claim and row.claimed_by == user.username:
+                return _task_dict(row)  # claiming twice is harmless
+            if not claim and row.claimed_by is None:
+                return _task_dict(row)
+            now = self.clock()
+            row.claimed_by = user.username if claim else None
+            row.claimed_at = now if claim else None
+            case.updated_at = now  # bumps the case version: claims serialise with other commands
+            audit = AuditLog(user.username, now)
+            audit.add("task_claimed" if claim else "task_unclaimed", row.id, row.element_id, lane=row.lane)
+            session.flush()
+            audit.write(session, case.id)
+            return _task_dict(row)
+
+    def complete_user_task(self, cmd: CompleteUserTask) -> CaseOutcome:
+        """Complete a ready user task with form data and uploads, then run the engine steps.
+
+        The form is validated against the task's schema and its ``x-sopflow-validate``
+        handler first; on any problem InvalidForm is raised and nothing changes. A failing
+        service step afterwards is kept in ERROR (outcome.failure) with the user's data saved.
+        Raises NotFound, NotAssignee, TaskClaimedByOther, TaskNotReady, InvalidForm.
+        """
+        return self._with_retry(lambda: self._complete(cmd))
+
+    def _complete(self, cmd: CompleteUserTask) -> CaseOutcome:
+        with self.db.unit_of_work() as session:
+            case_id = store.task_row(session, cmd.task_id).case_id
+            case = store.lock_case(session, case_id)
+            row = store.task_row(session, cmd.task_id)
+            session.refresh(row)
+            user = store.user(session, cmd.actor)
+            authz.check_may_act(user, row)
+            if row.state != "ready":
+                raise TaskNotReady(f"Tugas '{row.name}' sudah diselesaikan atau tidak lagi aktif.", task=row.id)
+            authz.check_not_claimed_by_other(user, row)
+            now = self.clock()
+            audit = AuditLog(user.username, now)
+            run = CaseRun.open(case, session.get_one(ProcessVersion, case.process_version_id), self.services, audit)
+            task = run.ready_human_task(cmd.task_id)
+            run.files.task_id, run.files.element_id = str(task.id), task.task_spec.bpmn_id
+            schema = run.definition.form_for(task.task_spec)
+            form = forms.prepare_submission(schema, cmd.data, cmd.uploads, run.files)
+            _run_form_validator(run, task, schema, form)
+            run.submit(task, form)
+            run.advance()
+            run.save(session)
+            return _outcome(session, case)
+
+    def retry_failed_step(self, cmd: RetryFailedStep) -> CaseOutcome:
+        """Run the case's failed step again, after applying ``cmd.data_patch`` to its data.
+
+        Raises NotFound, PermissionDenied, TaskNotReady (nothing failed).
+        """
+        with self.db.unit_of_work() as session:
+            case = store.lock_case(session, cmd.case_id)
+            user = store.user(session, cmd.actor)
+            audit = AuditLog(user.username, self.clock())
+            run = CaseRun.open(case, session.get_one(ProcessVersion, case.process_version_id), self.services, audit)
+            failed = run.failed_tasks()
+            if not failed:
+                raise TaskNotReady("Tidak ada langkah yang gagal pada kasus ini.", case=case.id)
+            task = failed[0]
+            authz.check_may_repair(user, task.task_spec.lane)
+            before = {key: task.data.get(key) for key in cmd.data_patch}
+            audit.add("step_retried", str(task.id), task.task_spec.bpmn_id, before=before, after=cmd.data_patch)
+            # a task inherits its parent's data when it becomes ready again: correct it there
+            task.parent.data.update(cmd.data_patch)
+            run.workflow.reset_from_task_id(task.id)
+            run.advance()
+            run.save(session)
+            return _outcome(session, case)
+
+    def _with_retry(self, action: Callable[[], T]) -> T:
+        for attempt in range(STALE_RETRIES):
+            try:
+                return action()
+            except StaleInstance:
+                if attempt == STALE_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _run_form_validator(run: CaseRun, task: Any, schema: dict[str, Any] | None, form: dict[str, Any]) -> None:
+    """Run the form's ``x-sopflow-validate`` handler; its HandlerError becomes InvalidForm."""
+    name = (schema or {}).get("x-sopflow-validate")
+    if not name:
+        return
+    try:
+        registry.get(name)({"form": form, "data": dict(task.data)}, run.handler_context(task))
+    except HandlerError as exc:
+        raise InvalidForm(exc.message, exc.errors, task=str(task.id)) from None
+    except Exception as exc:
+        raise SopflowError(f"Pemeriksaan formulir '{name}' gagal: {type(exc).__name__}: {exc}") from exc
+
+
+def _start_lane(definition: ProcessDefinition) -> str | None:
+    for spec in iter_bpmn_task_specs(definition.spec):
+        if isinstance(spec, StartEvent):
+            return spec.lane
+    return None
+
+
+def _task_dict(row: HumanTask) -> dict[str, Any]:
+    return {
+        "task_id": row.id,
+        "case_id": row.case_id,
+        "element_id": row.element_id,
+        "name": row.name,
+        "lane": row.lane,
+        "unit": row.unit,
+        "label": row.label,
+        "step": row.step,
+        "state": row.state,
+        "claimed_by": row.claimed_by,
+        "due_at": row.due_at,
+    }
+
+
+def _outcome(session: Session, case: Case) -> CaseOutcome:
+    rows = store.open_task_rows(session, case.id)
+    tasks = sorted((_task_dict(r) for r in rows.values()), key=lambda t: (t["step"] or 0, t["label"] or ""))
+    return CaseOutcome(case.id, case.status, case.version, tasks, case.failure)

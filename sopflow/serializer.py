@@ -1,0 +1,82 @@
+"""Workflow state to and from JSON, with the spec stored once per process version.
+
+SpiffWorkflow embeds the whole spec in every serialization (most of its bytes); we
+split it off: :func:`spec_state` is computed once per version and stored with it, and
+:func:`dump_state`/:func:`restore` handle only the case's own state. The serializer
+version is stamped in each case row, so a format change ships with a migration.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from .spec_loader import ProcessDefinition
+
+SERIALIZER_VERSION = f"sopflow-1/spiff-{SPIFF_SERIALIZER_VERSION}"
+
+_registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+_registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
+_registry.register(datetime, lambda v: {"value": v.isoformat()}, lambda d: datetime.fromisoformat(d["value"]))
+_registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
+_serializer = BpmnWorkflowSerializer(_registry)
+_spec_cache: dict[str, dict[str, Any]] = {}
+
+
+def spec_state(definition: ProcessDefinition) -> str:
+    """Return the JSON of a definition's spec and subprocess specs (stored with the version)."""
+    return json.dumps(_spec_dict(definition))
+
+
+def _spec_dict(definition: ProcessDefinition) -> dict[str, Any]:
+    return {
+        "spec": _serializer.to_dict(definition.spec),
+        "subprocess_specs": {name: _serializer.to_dict(s) for name, s in definition.subprocess_specs.items()},
+    }
+
+
+def dump_state(workflow: BpmnWorkflow) -> str:
+    """Serialize a workflow's state without its spec."""
+    _registry._encoder_mode = True
+    try:
+        state = _serializer.to_dict(workflow)
+    finally:
+        _registry._encoder_mode = False
+    state.pop("spec", None)
+    state.pop("subprocess_specs", None)
+    state[_serializer.VERSION_KEY] = _serializer.VERSION
+    return json.dumps(state, separators=(",", ":"))
+
+
+def _specs(spec_json: str, cache_key: str) -> dict[str, Any]:
+    # SpiffWorkflow's converters pop keys from the dicts they restore: hand out copies.
+    specs = _spec_cache.get(cache_key)
+    if specs is None:
+        specs = _spec_cache[cache_key] = json.loads(spec_json)
+    return copy.deepcopy(specs)
+
+
+def restore(state_json: str, spec_json: str, cache_key: str) -> BpmnWorkflow:
+    """Rebuild a workflow from its state and its version's stored spec."""
+    specs = _specs(spec_json, cache_key)
+    state = json.loads(state_json)
+    state["spec"] = specs["spec"]
+    state["subprocess_specs"] = specs["subprocess_specs"]
+    _serializer.migrate(state)
+    return _serializer.from_dict(state)
+
+
+def new_workflow(definition: ProcessDefinition, spec_json: str, cache_key: str) -> BpmnWorkflow:
+    """Create a fresh workflow from the stored spec of a version (same objects a restore yields)."""
+    specs = _specs(spec_json, cache_key)
+    spec = _serializer.from_dict(specs["spec"])
+    subprocess_specs = {name: _serializer.from_dict(s) for name, s in specs["subprocess_specs"].items()}
+    return BpmnWorkflow(spec, subprocess_specs)

@@ -1,0 +1,144 @@
+"""Persistence functions of the engine. They receive the session, may flush, never commit."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .errors import NotFound
+from .files import RecordedFile
+from .models import Case, Document, HumanTask, ProcessVersion, User
+from .serializer import spec_state
+from .spec_loader import ProcessDefinition, build_definition
+
+_definitions: dict[int, ProcessDefinition] = {}
+
+
+def publish_version(
+    session: Session, definition: ProcessDefinition, actor: str, note: str, now: datetime
+) -> ProcessVersion:
+    """Store a validated definition as the next published version; an identical latest one is reused."""
+    latest = latest_version(session, definition.process_id)
+    if latest is not None and (latest.sha256, latest.config, latest.forms) == (
+        definition.sha256,
+        definition.config,
+        definition.forms,
+    ):
+        return latest
+    row = ProcessVersion(
+        process_id=definition.process_id,
+        version=(latest.version + 1) if latest else 1,
+        name=definition.name,
+        bpmn_xml=definition.bpmn_xml,
+        sha256=definition.sha256,
+        properties=definition.properties,
+        forms=definition.forms,
+        config=definition.config,
+        spec_state=spec_state(definition),
+        status="published",
+        note=note,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    _definitions[row.id] = definition
+    return row
+
+
+def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
+    """Return the newest published version of a process, or None."""
+    return session.scalar(
+        select(ProcessVersion)
+        .where(ProcessVersion.process_id == process_id, ProcessVersion.status == "published")
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+
+
+def definition_of(version: ProcessVersion) -> ProcessDefinition:
+    """Return the (cached) runnable definition of a stored version."""
+    cached = _definitions.get(version.id)
+    if cached is None or cached.sha256 != version.sha256:
+        cached = build_definition(version.bpmn_xml, dict(version.forms), dict(version.config))
+        _definitions[version.id] = cached
+    return cached
+
+
+def lock_case(session: Session, case_id: str) -> Case:
+    """Load a case for change, locking its row until the transaction ends."""
+    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    if case is None:
+        raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
+    return case
+
+
+def task_row(session: Session, task_id: str) -> HumanTask:
+    """Return the projection row of a task, or raise NotFound."""
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound(f"Tugas {task_id} tidak ditemukan.", task=task_id)
+    return row
+
+
+def open_task_rows(session: Session, case_id: str) -> dict[str, HumanTask]:
+    """Return the case's projection rows still marked ready, by task id."""
+    rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.state == "ready"))
+    return {row.id: row for row in rows}
+
+
+def user(session: Session, username: str) -> User:
+    """Return an active user, or raise NotFound."""
+    row = session.scalar(select(User).where(User.username == username))
+    if row is None or not row.active:
+        raise NotFound(f"Pengguna {username!r} tidak ditemukan atau tidak aktif.", user=username)
+    return row
+
+
+def add_documents(session: Session, case_id: str, recorded: list[RecordedFile], now: datetime) -> None:
+    """Record the files a command stored as documents of the case."""
+    session.add_all(
+        Document(
+            case_id=case_id,
+            task_id=item.task_id or None,
+            element_id=item.element_id or None,
+            kind=item.kind,
+            filename=item.ref["filename"],
+            media_type=item.ref["media_type"],
+            sha256=item.ref["sha256"],
+            size=item.ref["size"],
+            meta=json.loads(json.dumps(item.meta, default=str)),
+            created_at=now,
+        )
+        for item in recorded
+    )
+
+
+def case_for_periode(session: Session, process_id: str, periode: str) -> Case | None:
+    """Return a case of this process and periode that is not cancelled, if any."""
+    return session.scalar(
+        select(Case).where(Case.process_id == process_id, Case.periode == periode, Case.status != "dibatalkan")
+    )
+
+
+def previous_result(session: Session, process_id: str, periode: str) -> tuple[str, dict[str, Any]] | None:
+    """Return ``(periode, result)`` of the latest completed case of an earlier periode, if any."""
+    row = session.execute(
+        select(Case.periode, Case.result)
+        .where(Case.process_id == process_id, Case.status == "selesai", Case.periode < periode)
+        .order_by(Case.periode.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1] or {}) if row else None
+
+
+def count_rows(session: Session, model: Any, **where: Any) -> int:
+    """Return how many rows of ``model`` match the equality filters."""
+    query = select(func.count()).select_from(model)
+    for column, value in where.items():
+        query = query.where(getattr(model, column) == value)
+    return int(session.scalar(query) or 0)

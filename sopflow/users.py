@@ -1,0 +1,84 @@
+"""User accounts: lanes, units and roles, with scrypt-hashed passwords."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .authz import ROLE_ACTOR, ROLES
+from .errors import InvalidForm
+from .models import User
+
+_N, _R, _P = 2**14, 8, 1
+
+
+def hash_password(password: str) -> str:
+    """Return a salted scrypt hash of ``password`` in the form ``scrypt$n$r$p$salt$hash``."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Tell whether ``password`` matches a hash made by :func:`hash_password` (constant time)."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def add_user(
+    session: Session,
+    username: str,
+    password: str,
+    lanes: Iterable[str] = (),
+    units: Iterable[str] = (),
+    roles: Iterable[str] = (ROLE_ACTOR,),
+    full_name: str = "",
+    now: object = None,
+) -> User:
+    """Create a user; raise InvalidForm for a taken username, a short password or an unknown role."""
+    errors = []
+    if not username or not username.replace("_", "").replace(".", "").isalnum():
+        errors.append({"field": "username", "message": "Nama pengguna hanya boleh huruf, angka, titik dan garis bawah."})
+    if len(password) < 8:
+        errors.append({"field": "password", "message": "Kata sandi minimal 8 karakter."})
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        errors.append({"field": "roles", "message": f"Peran tidak dikenal: {', '.join(unknown)}."})
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        errors.append({"field": "username", "message": f"Nama pengguna {username!r} sudah dipakai."})
+    if errors:
+        raise InvalidForm("Data pengguna belum benar.", errors)
+    from datetime import UTC, datetime
+
+    row = User(
+        username=username,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        lanes=list(lanes),
+        units=list(units),
+        roles=list(roles),
+        active=True,
+        created_at=now or datetime.now(UTC).replace(tzinfo=None),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """Return the active user whose password matches, else None."""
+    row = session.scalar(select(User).where(User.username == username))
+    if row is None or not row.active or not verify_password(password, row.password_hash):
+        return None
+    return row
