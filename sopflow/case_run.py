@@ -264,7 +264,7 @@ def _root_cause(exc: BaseException) -> BaseException:
     for _ in range(20):
         if isinstance(seen, SopflowError):
             return seen
-        nxt = getattr(seen, "exception", None) or seen.__cause__
+        nxt = getattr(seen, "exception", None) or seen.__cause__ or seen.__context__
         if nxt is None or nxt is seen:
             break
         seen = nxt

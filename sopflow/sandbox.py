@@ -11,6 +11,7 @@ iteration budget plus a wall-clock deadline checked on every loop step.
 from __future__ import annotations
 
 import ast
+import builtins
 import math
 import time
 from collections.abc import Iterable, Iterator
@@ -68,12 +69,21 @@ _BUILTINS = {
 }
 
 
+_PYTHON_BUILTINS = frozenset(dir(builtins))
+
+
 class _DiagramPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy plus: no ``while`` (unbounded), no function or class definitions."""
 
     def visit_While(self, node: ast.While) -> ast.AST:
         self.error(node, "Perulangan 'while' tidak diizinkan dalam ekspresi diagram.")
         return self.generic_visit(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        # str.format can walk attributes ("{0.__class__}") outside the attribute guard
+        if node.attr in {"format", "format_map"}:
+            self.error(node, "Metode format() tidak diizinkan; gunakan penggabungan teks biasa.")
+        return super().visit_Attribute(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         self.error(node, "Definisi kelas tidak diizinkan dalam ekspresi diagram.")
@@ -99,8 +109,12 @@ def compile_script(source: str) -> Any:
 
 
 def _code_or_raise(source: str, result: Any) -> Any:
-    if result.errors or result.code is None:
-        detail = "; ".join(result.errors) or "tidak dapat dikompilasi"
+    errors = list(result.errors)
+    # A Python builtin the sandbox does not offer (getattr, open, exec, ...) can only be an escape attempt.
+    forbidden = sorted(n for n in (result.used_names or {}) if n in _PYTHON_BUILTINS and n not in _BUILTINS)
+    errors += [f"fungsi bawaan {name!r} tidak tersedia di sandbox" for name in forbidden]
+    if errors or result.code is None:
+        detail = "; ".join(errors) or "tidak dapat dikompilasi"
         raise ExpressionRejected(f"Ekspresi ditolak oleh sandbox: {detail} (ekspresi: {source.strip()!r})")
     return result.code
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
-from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 MUTU_BAKU = ("sop.persyaratan", "sop.waktu", "sop.output")

@@ -49,7 +49,9 @@ def add_user(
     """Create a user; raise InvalidForm for a taken username, a short password or an unknown role."""
     errors = []
     if not username or not username.replace("_", "").replace(".", "").isalnum():
-        errors.append({"field": "username", "message": "Nama pengguna hanya boleh huruf, angka, titik dan garis bawah."})
+        errors.append(
+            {"field": "username", "message": "Nama pengguna hanya boleh huruf, angka, titik dan garis bawah."}
+        )
     if len(password) < 8:
         errors.append({"field": "password", "message": "Kata sandi minimal 8 karakter."})
     unknown = [r for r in roles if r not in ROLES]

@@ -1,0 +1,57 @@
+"""sopflow: run a Standard Operating Procedure as an executable, auditable BPMN process.
+
+The public surface: the :class:`Engine` and its command objects, the read-only
+queries in :mod:`sopflow.inbox`, and the error tree. Callers (CLI, web) use nothing else.
+"""
+
+from .commands import (
+    CaseOutcome,
+    ClaimTask,
+    CompleteUserTask,
+    PublishedVersion,
+    RetryFailedStep,
+    StartInstance,
+    UnclaimTask,
+    Upload,
+)
+from .db import Database
+from .engine import Engine
+from .errors import (
+    ExpressionRejected,
+    HandlerFailed,
+    InvalidForm,
+    InvalidProcess,
+    NotAssignee,
+    NotFound,
+    PermissionDenied,
+    SopflowError,
+    StaleInstance,
+    TaskClaimedByOther,
+    TaskNotReady,
+)
+from .settings import Settings
+
+__all__ = [
+    "CaseOutcome",
+    "ClaimTask",
+    "CompleteUserTask",
+    "Database",
+    "Engine",
+    "ExpressionRejected",
+    "HandlerFailed",
+    "InvalidForm",
+    "InvalidProcess",
+    "NotAssignee",
+    "NotFound",
+    "PermissionDenied",
+    "PublishedVersion",
+    "RetryFailedStep",
+    "Settings",
+    "SopflowError",
+    "StaleInstance",
+    "StartInstance",
+    "TaskClaimedByOther",
+    "TaskNotReady",
+    "UnclaimTask",
+    "Upload",
+]

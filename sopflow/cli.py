@@ -1,0 +1,307 @@
+"""The ``sopflow`` command: validate, demo, process, start, tasks, complete, users, archive, db.
+
+Every subcommand calls the same engine commands and queries as the web app.
+Exit status: 0 success, 1 a sopflow error (message printed), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import handlers  # noqa: F401 - registers every handler
+
+from . import inbox
+from .commands import ClaimTask, CompleteUserTask, RetryFailedStep, StartInstance, UnclaimTask, Upload
+from .db import Database
+from .demo import DEMO_PASSWORD, load_script, run_demo
+from .engine import Engine
+from .errors import InvalidForm, InvalidProcess, SopflowError
+from .files import FileStore
+from .settings import PROJECT_ROOT, Settings
+from .spec_loader import load_process_file
+from .users import add_user
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except InvalidForm as exc:
+        print(f"Galat: {exc.message}", file=sys.stderr)
+        for err in exc.errors:
+            print(f"  - {err.get('field') or '(formulir)'}: {err['message']}", file=sys.stderr)
+        return 1
+    except InvalidProcess as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    except SopflowError as exc:
+        print(f"Galat: {exc.message}", file=sys.stderr)
+        return 1
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    settings = Settings.from_env(data_dir=getattr(args, "data_dir", None))
+    db = Database(settings.database_url)
+    db.upgrade()
+    return Engine(db, settings)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate BPMN files; print every problem with its element id."""
+    status = 0
+    for name in args.files:
+        try:
+            definition = load_process_file(name)
+        except InvalidProcess as exc:
+            status = 1
+            print(exc.message)
+            continue
+        print(f"{name}: sah — proses {definition.process_id} ({definition.name}), SHA-256 {definition.sha256[:12]}…")
+    return status
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Play a whole case with sample data and export its documents."""
+    settings = Settings.from_env(data_dir=args.data_dir)
+    if args.reset:
+        if not settings.database_url.startswith("sqlite"):
+            print("Galat: --reset hanya untuk basis data SQLite bawaan; DATABASE_URL diatur.", file=sys.stderr)
+            return 1
+        shutil.rmtree(settings.data_dir, ignore_errors=True)
+    engine = _engine(args)
+    script = load_script(Path(args.script))
+    with engine.db.reading() as session:
+        existing = [c for c in inbox.cases(session, script["process_id"]) if c["periode"] == script["periode"]]
+    if existing:
+        print(
+            f"Galat: periode {script['periode']} sudah memiliki kasus di basis data ini ({existing[0]['case_id']}). "
+            "Jalankan dengan --reset untuk memulai basis data demo yang baru.",
+            file=sys.stderr,
+        )
+        return 1
+    result = run_demo(engine, script, Path(args.out))
+    print(f"\nStatus kasus: {result.status}")
+    print(f"Dokumen diekspor ke {Path(args.out).resolve()}:")
+    for path in result.exported:
+        print(f"  {path}")
+    with engine.db.reading() as session:
+        for entry in inbox.archive_entries(session, result.case_id):
+            meta = entry["meta"]
+            print(
+                f"Arsip: {entry['filename']} SHA-256 {entry['sha256']} retensi s.d. {meta.get('retensi_sampai', '-')}"
+            )
+    print(f"Akun demo (kata sandi '{DEMO_PASSWORD}'): {', '.join(u['username'] for u in script.get('users', []))}")
+    return 0 if result.status == "selesai" else 1
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Bring the database schema up to date."""
+    engine = _engine(args)
+    print(f"Skema basis data mutakhir ({engine.db.engine.url.render_as_string(hide_password=True)}).")
+    return 0
+
+
+def cmd_process_publish(args: argparse.Namespace) -> int:
+    """Validate and publish a BPMN file as a new process version."""
+    version = _engine(args).publish_process(args.file, args.actor, args.note)
+    print(f"Dipublikasikan: {version.process_id} versi {version.version} (SHA-256 {version.sha256})")
+    return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    """Start a case with start data from a JSON file."""
+    data = json.loads(Path(args.data).read_text(encoding="utf-8")) if args.data else {}
+    data = {k: v for k, v in data.items() if k in args.keys} if args.keys else data
+    outcome = _engine(args).start_instance(StartInstance(args.process, args.actor, args.periode, data))
+    _print_outcome(outcome)
+    return 0
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    """List the ready tasks of a user."""
+    engine = _engine(args)
+    with engine.db.reading() as session:
+        tasks = inbox.tasks_for_user(session, args.user)
+    for t in tasks:
+        unit = f" [{t.unit or t.label}]" if (t.unit or t.label) else ""
+        claim = f" (diklaim {t.claimed_by})" if t.claimed_by else ""
+        print(f"{t.task_id}  {t.periode}  langkah {t.step or '-'}  {t.name}{unit}  tenggat {t.due_at}{claim}")
+    if not tasks:
+        print("Tidak ada tugas.")
+    return 0
+
+
+def cmd_claim(args: argparse.Namespace) -> int:
+    """Claim or release a task."""
+    engine = _engine(args)
+    if args.release:
+        row = engine.unclaim_task(UnclaimTask(args.task, args.actor))
+    else:
+        row = engine.claim_task(ClaimTask(args.task, args.actor))
+    print(f"Tugas {row['name']}: {'diklaim oleh ' + row['claimed_by'] if row['claimed_by'] else 'dilepas'}")
+    return 0
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    """Complete a task with JSON data and files (``--file field=path``)."""
+    data = json.loads(args.data) if args.data else {}
+    uploads = {}
+    for spec in args.file or []:
+        field, _, path = spec.partition("=")
+        uploads[field] = Upload(Path(path).name, Path(path).read_bytes())
+    outcome = _engine(args).complete_user_task(CompleteUserTask(args.task, args.actor, data, uploads))
+    _print_outcome(outcome)
+    return 0 if outcome.failure is None else 1
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    """Retry the failed step of a case, optionally correcting data first."""
+    patch = json.loads(args.data) if args.data else {}
+    outcome = _engine(args).retry_failed_step(RetryFailedStep(args.case, args.actor, patch))
+    _print_outcome(outcome)
+    return 0 if outcome.failure is None else 1
+
+
+def cmd_case(args: argparse.Namespace) -> int:
+    """Show a case: status, tasks, documents."""
+    engine = _engine(args)
+    with engine.db.reading() as session:
+        summary = inbox.case_summary(session, args.case)
+        tasks = inbox.tasks_of_case(session, args.case)
+        documents = inbox.documents_of_case(session, args.case)
+    print(
+        json.dumps({"kasus": summary, "tugas": tasks, "dokumen": documents}, default=str, indent=2, ensure_ascii=False)
+    )
+    return 0
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    """Create a user; a password is generated when none is given."""
+    engine = _engine(args)
+    password = args.password or secrets.token_urlsafe(12)
+    with engine.db.unit_of_work() as session:
+        add_user(session, args.username, password, args.lane, args.bidang, args.role or ["aktor"], args.name or "")
+    print(f"Pengguna {args.username} dibuat." + ("" if args.password else f" Kata sandi: {password}"))
+    return 0
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    """List archived documents and verify each file against its SHA-256."""
+    engine = _engine(args)
+    store = FileStore(engine.settings.files_dir)
+    with engine.db.reading() as session:
+        entries = inbox.archive_entries(session, args.case)
+    broken = 0
+    for entry in entries:
+        ok = store.verify(entry["sha256"]) if args.action == "verify" else None
+        broken += ok is False
+        mark = "" if ok is None else ("  UTUH" if ok else "  RUSAK/HILANG")
+        meta = entry["meta"]
+        print(f"{entry['case_id']}  {meta.get('periode', '-')}  {entry['filename']}  {entry['sha256']}{mark}")
+    if not entries:
+        print("Arsip kosong.")
+    return 1 if broken else 0
+
+
+def _print_outcome(outcome: Any) -> None:
+    print(f"Kasus {outcome.case_id}: {outcome.status}")
+    for t in outcome.open_tasks:
+        unit = f" [{t['unit'] or t['label']}]" if (t["unit"] or t["label"]) else ""
+        print(f"  siap: {t['task_id']}  langkah {t['step'] or '-'}  {t['name']}{unit}  lane {t['lane']}")
+    if outcome.failure:
+        print(f"  GAGAL di {outcome.failure['element_id']}: {outcome.failure['message']}")
+
+
+def cmd_process_list(args: argparse.Namespace) -> int:
+    """List the published process versions."""
+    engine = _engine(args)
+    with engine.db.reading() as session:
+        versions = inbox.process_versions(session)
+    for v in versions:
+        stamp = f"{v['created_at']:%Y-%m-%d %H:%M}"
+        print(f"{v['process_id']}  versi {v['version']}  {v['sha256'][:12]}…  {stamp}  {v['note']}")
+    if not versions:
+        print("Belum ada proses yang dipublikasikan.")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sopflow", description="Menjalankan SOP sebagai proses BPMN.")
+    parser.add_argument("--data-dir", help="folder data (bawaan ./var atau SOPFLOW_DATA_DIR)")
+    sub = parser.add_subparsers()
+
+    def add(group: Any, name: str, func: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = group.add_parser(name, help=help_text)
+        p.set_defaults(run=func)
+        return p
+
+    def group(name: str, help_text: str) -> Any:
+        return sub.add_parser(name, help=help_text).add_subparsers()
+
+    p = add(sub, "validate", cmd_validate, "periksa berkas BPMN")
+    p.add_argument("files", nargs="+")
+    p = add(sub, "demo", cmd_demo, "jalankan satu kasus lengkap dengan data contoh")
+    p.add_argument("--out", default="demo-output")
+    p.add_argument("--script", default=str(PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"))
+    p.add_argument("--reset", action="store_true", help="hapus basis data SQLite demo sebelum mulai")
+    add(group("db", "basis data"), "upgrade", cmd_db_upgrade, "mutakhirkan skema basis data")
+    process = group("process", "versi proses")
+    p = add(process, "publish", cmd_process_publish, "periksa lalu publikasikan berkas BPMN")
+    p.add_argument("file")
+    p.add_argument("--note", default="")
+    p.add_argument("--actor", default="sistem")
+    add(process, "list", cmd_process_list, "daftar versi yang dipublikasikan")
+    p = add(sub, "start", cmd_start, "mulai kasus")
+    p.add_argument("process")
+    p.add_argument("--periode", required=True)
+    p.add_argument("--actor", required=True)
+    p.add_argument("--data", help="berkas JSON data awal")
+    p.add_argument("--keys", nargs="*", help="ambil hanya kunci ini dari berkas data")
+    p = add(sub, "tasks", cmd_tasks, "daftar tugas pengguna")
+    p.add_argument("user")
+    p = add(sub, "claim", cmd_claim, "klaim (atau --release) tugas")
+    p.add_argument("task")
+    p.add_argument("--actor", required=True)
+    p.add_argument("--release", action="store_true")
+    p = add(sub, "complete", cmd_complete, "selesaikan tugas")
+    p.add_argument("task")
+    p.add_argument("--actor", required=True)
+    p.add_argument("--data", help="data formulir (JSON)")
+    p.add_argument("--file", action="append", help="unggahan: isian=path")
+    p = add(sub, "retry", cmd_retry, "ulangi langkah yang gagal")
+    p.add_argument("case")
+    p.add_argument("--actor", required=True)
+    p.add_argument("--data", help="koreksi data (JSON)")
+    p = add(sub, "case", cmd_case, "tampilkan kasus")
+    p.add_argument("case")
+    p = add(group("users", "pengguna"), "add", cmd_users_add, "tambah pengguna")
+    p.add_argument("username")
+    p.add_argument("--lane", action="append", default=[])
+    p.add_argument("--bidang", action="append", default=[])
+    p.add_argument("--role", action="append")
+    p.add_argument("--name")
+    p.add_argument("--password")
+    archive = group("archive", "arsip dokumen")
+    for action, help_text in (("list", "daftar arsip"), ("verify", "periksa SHA-256 setiap berkas arsip")):
+        p = add(archive, action, cmd_archive, help_text)
+        p.set_defaults(action=action)
+        p.add_argument("--case")
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

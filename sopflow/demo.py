@@ -1,0 +1,153 @@
+"""Play a whole case from a demo script: every actor completes their steps with sample data.
+
+A demo script (``samples/<process>/demo.json``) is data: the users to create, the start
+data, and an ordered list of steps ``{element, actor, unit?, data, uploads?}``. Nothing
+here knows a particular SOP.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from . import inbox
+from .commands import ClaimTask, CompleteUserTask, StartInstance, Upload
+from .engine import Engine
+from .errors import InvalidForm, SopflowError
+from .models import User
+from .settings import PROJECT_ROOT
+from .users import add_user
+
+DEMO_PASSWORD = "sopflow-demo"
+
+
+@dataclass
+class DemoResult:
+    """Where the demo left its case and exported documents."""
+
+    case_id: str
+    status: str
+    exported: list[Path]
+
+
+def load_script(path: Path) -> dict[str, Any]:
+    """Read a demo script; relative file names in it are relative to its folder."""
+    script = json.loads(path.read_text(encoding="utf-8"))
+    script["_base"] = path.parent
+    return script
+
+
+def ensure_users(engine: Engine, script: dict[str, Any]) -> None:
+    """Create the script's users that do not exist yet (password :data:`DEMO_PASSWORD`)."""
+    with engine.db.unit_of_work() as session:
+        for spec in script.get("users", []):
+            if session.scalar(select(User).where(User.username == spec["username"])) is None:
+                add_user(
+                    session,
+                    spec["username"],
+                    DEMO_PASSWORD,
+                    lanes=spec.get("lanes", []),
+                    units=spec.get("units", []),
+                    roles=spec.get("roles", ["aktor"]),
+                    full_name=spec.get("full_name", ""),
+                )
+
+
+def run_demo(engine: Engine, script: dict[str, Any], out_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
+    """Publish the process, start a case and play every step; export the documents to ``out_dir``."""
+    base: Path = script["_base"]
+    version = engine.publish_process(PROJECT_ROOT / script["process_file"], "sistem", "versi demo")
+    say(f"Proses {version.process_id} versi {version.version} (SHA-256 {version.sha256[:12]}…)")
+    ensure_users(engine, script)
+    start = script["start"]
+    data = json.loads((base / start["data_file"]).read_text(encoding="utf-8"))
+    data = {key: data[key] for key in start.get("data_keys", data.keys())}
+    outcome = engine.start_instance(StartInstance(version.process_id, start["actor"], script["periode"], data))
+    say(f"Kasus {outcome.case_id} dimulai untuk periode {script['periode']} oleh {start['actor']}")
+    seen = _report_events(engine, outcome.case_id, 0, say, engine.settings.timezone)
+    for step in script["steps"]:
+        task = _find_task(outcome.open_tasks, step)
+        actor = step["actor"]
+        engine.claim_task(ClaimTask(task["task_id"], actor))
+        uploads = {
+            name: Upload(Path(file).name, (base / file).read_bytes()) for name, file in step.get("uploads", {}).items()
+        }
+        try:
+            outcome = engine.complete_user_task(CompleteUserTask(task["task_id"], actor, step.get("data", {}), uploads))
+        except InvalidForm as exc:
+            if not step.get("expect_rejected"):
+                raise
+            say(f"  ✗ ditolak (sesuai skenario): {exc.errors[0]['message']}")
+            continue
+        seen = _report_events(engine, outcome.case_id, seen, say, engine.settings.timezone)
+        if outcome.failure:
+            raise SopflowError(f"Langkah {outcome.failure['element_id']} gagal: {outcome.failure['message']}")
+    exported = _export_documents(engine, outcome.case_id, out_dir)
+    return DemoResult(outcome.case_id, outcome.status, exported)
+
+
+def _find_task(open_tasks: list[dict[str, Any]], step: dict[str, Any]) -> dict[str, Any]:
+    for task in open_tasks:
+        if task["element_id"] == step["element"] and (step.get("unit") in (None, task["unit"], task["label"])):
+            return task
+    listed = ", ".join(f"{t['element_id']}[{t['unit'] or t['label'] or '-'}]" for t in open_tasks) or "(tidak ada)"
+    raise SopflowError(
+        f"Skenario demo: tugas {step['element']} ({step.get('unit', '-')}) tidak siap; yang siap: {listed}"
+    )
+
+
+def _report_events(engine: Engine, case_id: str, after: int, say: Callable[[str], None], tz: str) -> int:
+    with engine.db.reading() as session:
+        events = [e for e in inbox.timeline_for_case(session, case_id) if e["seq"] > after]
+    for event in events:
+        data = event["data"]
+        kind = event["kind"]
+        if kind == "task_completed":
+            say(f"  ✓ {event['element_id']} diselesaikan oleh {event['actor']} (lane {data.get('lane')})")
+        elif kind == "service_run":
+            say(f"  ⚙ {event['element_id']}: {data['operation']} ({data['duration_ms']:.0f} ms)")
+        elif kind == "document_stored":
+            say(f"    ↳ dokumen {data['kind']}: {data['filename']} (SHA-256 {data['sha256'][:12]}…)")
+        elif kind == "gateway_passed":
+            say(f"  ◇ {event['element_id']} → {', '.join(data['next'])}")
+        elif kind == "task_ready":
+            due = _local(data.get("due_at"), tz)
+            unit = f" [{data['unit']}]" if data.get("unit") else ""
+            step = data.get("step") or "-"
+            say(f"• Langkah {step} siap: {event['element_id']}{unit} — lane {data['lane']}, tenggat {due}")
+        elif kind == "service_failed":
+            say(f"  ✗ {event['element_id']} gagal: {data['message']}")
+        elif kind == "case_completed":
+            say("■ Kasus selesai (peristiwa akhir tercapai)")
+    return events[-1]["seq"] if events else after
+
+
+def _local(value: str | None, tz: str) -> str:
+    if not value:
+        return "-"
+    moment = datetime.fromisoformat(value).replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+    return moment.strftime("%d-%m-%Y %H:%M")
+
+
+def _export_documents(engine: Engine, case_id: str, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    exported = []
+    with engine.db.reading() as session:
+        documents = inbox.documents_of_case(session, case_id)
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for doc in documents:
+        latest[(doc["kind"], doc["filename"])] = doc
+    for (kind, filename), doc in latest.items():
+        target = out_dir / kind / filename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(engine.services.files.path_for(doc["sha256"]), target)
+        exported.append(target)
+    return sorted(exported)

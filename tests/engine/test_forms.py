@@ -1,0 +1,63 @@
+"""Form data is validated against the task's JSON Schema and validator handler before anything is saved."""
+
+from __future__ import annotations
+
+import pytest
+
+from sopflow import CompleteUserTask, InvalidForm, Upload
+from sopflow.inbox import documents_of_case, timeline_for_case
+from sopflow.models import Case
+
+
+def state_of(engine, case_id):
+    with engine.db.reading() as session:
+        case = session.get(Case, case_id)
+        return case.version, case.state, len(timeline_for_case(session, case_id)), documents_of_case(session, case_id)
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({}, "angka", "wajib diisi"),
+        ({"angka": "tiga"}, "angka", "seharusnya bilangan bulat"),
+        ({"angka": -1}, "angka", "tidak boleh kurang dari 0"),
+        ({"angka": 1, "liar": 2}, "liar", "tidak dikenal"),
+        ({"angka": 99}, "angka", "Angka 99 dilarang"),
+    ],
+)
+def test_bad_form_gives_field_errors_and_changes_nothing(engine, start, data, field, message):
+    outcome = start()
+    task = outcome.open_tasks[0]
+    before = state_of(engine, outcome.case_id)
+    with pytest.raises(InvalidForm) as err:
+        engine.complete_user_task(CompleteUserTask(task["task_id"], "ani", data))
+    assert message in " ".join(err.value.field_errors()[field])
+    assert state_of(engine, outcome.case_id) == before
+
+
+def test_upload_is_checked_stored_and_referenced(engine, start):
+    outcome = start()
+    task = outcome.open_tasks[0]
+    with pytest.raises(InvalidForm, match="belum benar") as err:
+        engine.complete_user_task(
+            CompleteUserTask(task["task_id"], "ani", {"angka": 1}, {"lampiran": Upload("data.csv", b"a,b")})
+        )
+    assert "harus berformat .xlsx" in err.value.field_errors()["lampiran"][0]
+    with pytest.raises(InvalidForm) as err:
+        engine.complete_user_task(
+            CompleteUserTask(task["task_id"], "ani", {"angka": 1}, {"lampiran": Upload("besar.xlsx", b"x" * 3000)})
+        )
+    assert "terlalu besar" in err.value.field_errors()["lampiran"][0]
+    with pytest.raises(InvalidForm) as err:
+        engine.complete_user_task(CompleteUserTask(task["task_id"], "ani", {"angka": 1, "lampiran": {"sha256": "0"}}))
+    assert "harus diunggah" in err.value.field_errors()["lampiran"][0]
+    engine.complete_user_task(
+        CompleteUserTask(task["task_id"], "ani", {"angka": 1}, {"lampiran": Upload("isian.xlsx", b"PK-isi")})
+    )
+    with engine.db.reading() as session:
+        documents = documents_of_case(session, outcome.case_id)
+        completed = [e for e in timeline_for_case(session, outcome.case_id) if e["kind"] == "task_completed"][0]
+    upload = [d for d in documents if d["kind"] == "unggahan"][0]
+    assert upload["filename"] == "isian.xlsx" and upload["size"] == 6
+    assert completed["data"]["after"]["lampiran"]["sha256"] == upload["sha256"]
+    assert engine.services.files.get(upload["sha256"]) == b"PK-isi"
