@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from sopflow import CompleteUserTask, InvalidForm, NotFound, StartInstance
 from sopflow.inbox import documents_of_case, tasks_for_user, tasks_of_case, timeline_for_case
 from sopflow.models import Case
@@ -22,7 +23,8 @@ def test_case_runs_to_end_event_through_a_loop(engine, start):
     units = sorted(t["unit"] for t in only(outcome.open_tasks, "periksa_unit"))
     assert units == ["U1", "U2"]
     for task in only(outcome.open_tasks, "periksa_unit"):
-        outcome = engine.complete_user_task(CompleteUserTask(task["task_id"], "budi", {"catatan": f"cek {task['unit']}"}))
+        form = {"catatan": f"cek {task['unit']}"}
+        outcome = engine.complete_user_task(CompleteUserTask(task["task_id"], "budi", form))
     (putus,) = only(outcome.open_tasks, "putuskan")
     outcome = engine.complete_user_task(
         CompleteUserTask(putus["task_id"], "budi", {"keputusan": "ulang", "catatan_keputusan": "perlu diulang"})

@@ -32,7 +32,10 @@ def test_two_users_completing_the_same_task(engine, start):
     outcome = start()
     task = outcome.open_tasks[0]
     results = run_together(
-        [lambda: engine.complete_user_task(CompleteUserTask(task["task_id"], who, {"angka": 3})) for who in ("ani", "dodi")]
+        [
+            lambda who=who: engine.complete_user_task(CompleteUserTask(task["task_id"], who, {"angka": 3}))
+            for who in ("ani", "dodi")
+        ]
     )
     kinds = sorted(r[0] for r in results)
     assert kinds == ["TaskNotReady", "ok"], results

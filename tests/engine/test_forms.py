@@ -56,8 +56,8 @@ def test_upload_is_checked_stored_and_referenced(engine, start):
     )
     with engine.db.reading() as session:
         documents = documents_of_case(session, outcome.case_id)
-        completed = [e for e in timeline_for_case(session, outcome.case_id) if e["kind"] == "task_completed"][0]
-    upload = [d for d in documents if d["kind"] == "unggahan"][0]
+        completed = next(e for e in timeline_for_case(session, outcome.case_id) if e["kind"] == "task_completed")
+    upload = next(d for d in documents if d["kind"] == "unggahan")
     assert upload["filename"] == "isian.xlsx" and upload["size"] == 6
     assert completed["data"]["after"]["lampiran"]["sha256"] == upload["sha256"]
     assert engine.services.files.get(upload["sha256"]) == b"PK-isi"

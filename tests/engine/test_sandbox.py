@@ -51,7 +51,8 @@ def test_unbounded_loops_are_refused():
     with pytest.raises(ExpressionRejected, match="while"):
         env.execute("while True:\n    pass", {})
     with pytest.raises(ExpressionRejected, match="perulangan melebihi"):
-        env.execute("total = 0\nfor a in daftar:\n    for b in daftar:\n        total += 1", {"daftar": list(range(1100))})
+        nested = "total = 0\nfor a in daftar:\n    for b in daftar:\n        total += 1"
+        env.execute(nested, {"daftar": list(range(1100))})
 
 
 def _with_condition(condition: str) -> str:
