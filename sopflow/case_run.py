@@ -58,6 +58,7 @@ class CaseRun:
     engine: SopflowScriptEngine
     completed_by: dict[str, str] = field(default_factory=dict)
     failure: dict[str, Any] | None = None
+    files_reported: int = 0
     script_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
@@ -119,6 +120,7 @@ class CaseRun:
             "task_completed", str(task.id), task.task_spec.bpmn_id, lane=task.task_spec.lane, before=before, after=after
         )
         self.completed_by[str(task.id)] = self.audit.actor
+        self._report_new_files()
         task.run()
 
     def advance(self) -> None:
@@ -148,6 +150,7 @@ class CaseRun:
                 result=run.result,
                 duration_ms=run.duration_ms,
             )
+            self._report_new_files()
         elif isinstance(spec, ScriptTask):
             before = self.script_inputs.pop(task_id, {})
             after = jsonable(task.data)
@@ -187,6 +190,20 @@ class CaseRun:
             errors=errors,
             params=next((r.params for r in reversed(self.engine.runs) if r.error is not None), None),
         )
+
+    def _report_new_files(self) -> None:
+        """Audit the files stored since the last report, so events keep the order things happened."""
+        for item in self.files.recorded[self.files_reported :]:
+            self.audit.add(
+                "document_stored",
+                item.task_id or None,
+                item.element_id or None,
+                kind=item.kind,
+                filename=item.ref["filename"],
+                sha256=item.ref["sha256"],
+                size=item.ref["size"],
+            )
+        self.files_reported = len(self.files.recorded)
 
     def failed_tasks(self) -> list[Any]:
         """Return the tasks currently in ERROR."""
@@ -228,7 +245,14 @@ class CaseRun:
         session.add_all(new)
         for row in new:
             self.audit.add(
-                "task_ready", row.id, row.element_id, lane=row.lane, unit=row.unit, due_at=row.due_at, step=row.step
+                "task_ready",
+                row.id,
+                row.element_id,
+                lane=row.lane,
+                unit=row.unit,
+                label=row.label,
+                due_at=row.due_at,
+                step=row.step,
             )
         failed = self.failed_tasks()
         self.case.failure = self.failure if failed and self.failure else (self.case.failure if failed else None)
@@ -241,16 +265,7 @@ class CaseRun:
         self.case.serializer_version = serializer.SERIALIZER_VERSION
         self.case.updated_at = now
         store.add_documents(session, self.case.id, self.files.recorded, now)
-        for item in self.files.recorded:
-            self.audit.add(
-                "document_stored",
-                item.task_id or None,
-                item.element_id or None,
-                kind=item.kind,
-                filename=item.ref["filename"],
-                sha256=item.ref["sha256"],
-                size=item.ref["size"],
-            )
+        self._report_new_files()
         try:
             session.flush()
         except StaleDataError:

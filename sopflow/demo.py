@@ -120,7 +120,8 @@ def _report_events(engine: Engine, case_id: str, after: int, say: Callable[[str]
             say(f"  ◇ {event['element_id']} → {', '.join(data['next'])}")
         elif kind == "task_ready":
             due = _local(data.get("due_at"), tz)
-            unit = f" [{data['unit']}]" if data.get("unit") else ""
+            who = data.get("unit") or data.get("label")
+            unit = f" [{who}]" if who else ""
             step = data.get("step") or "-"
             say(f"• Langkah {step} siap: {event['element_id']}{unit} — lane {data['lane']}, tenggat {due}")
         elif kind == "service_failed":

@@ -73,6 +73,11 @@ def parse_xml_safely(bpmn_xml: str | bytes, filename: str = "<bpmn>") -> etree._
             f"Berkas {filename} terlalu besar (maksimal {MAX_BPMN_BYTES // 1024 // 1024} MB).",
             [{"element": "", "message": "berkas terlalu besar"}],
         )
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise InvalidProcess(
+            f"Berkas {filename} memuat DOCTYPE/ENTITY; ini tidak diizinkan pada berkas BPMN.",
+            [{"element": "", "message": "DOCTYPE/ENTITY tidak diizinkan"}],
+        )
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
     )
