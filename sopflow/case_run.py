@@ -29,6 +29,7 @@ from .files import CommandFiles, FileStore
 from .models import Case, ProcessVersion
 from .script_engine import SopflowScriptEngine
 from .spec_loader import ProcessDefinition
+from .task_rules import properties_of
 
 #: SpiffWorkflow's task iterator silently stops past a tree depth of 1000; refuse to get near it.
 MAX_TREE_DEPTH = 900
@@ -116,11 +117,17 @@ class CaseRun:
             before = {key: task.data.get(key) for key in form}
             task.data.update(form)
             after = form
+        self._report_new_files()  # the uploads, stored while the form was checked
         self.audit.add(
-            "task_completed", str(task.id), task.task_spec.bpmn_id, lane=task.task_spec.lane, before=before, after=after
+            "task_completed",
+            str(task.id),
+            task.task_spec.bpmn_id,
+            lane=task.task_spec.lane,
+            **_sop_facts(task.task_spec),
+            before=before,
+            after=after,
         )
         self.completed_by[str(task.id)] = self.audit.actor
-        self._report_new_files()
         task.run()
 
     def advance(self) -> None:
@@ -146,6 +153,8 @@ class CaseRun:
                 task_id,
                 spec.bpmn_id,
                 operation=run.operation,
+                lane=spec.lane,
+                **_sop_facts(spec),
                 params=run.params,
                 result=run.result,
                 duration_ms=run.duration_ms,
@@ -271,6 +280,12 @@ class CaseRun:
         except StaleDataError:
             raise StaleInstance("Kasus telah diubah oleh pengguna lain; muat ulang lalu coba lagi.") from None
         self.audit.write(session, self.case.id)
+
+
+def _sop_facts(spec: Any) -> dict[str, Any]:
+    """Return the SOP step number and expected output of a task spec, for audit events."""
+    props = properties_of(spec)
+    return {"step": props.get("sop.step"), "output": props.get("sop.output")}
 
 
 def _root_cause(exc: BaseException) -> BaseException:

@@ -111,9 +111,12 @@ def _report_events(engine: Engine, case_id: str, after: int, say: Callable[[str]
         data = event["data"]
         kind = event["kind"]
         if kind == "task_completed":
-            say(f"  ✓ {event['element_id']} diselesaikan oleh {event['actor']} (lane {data.get('lane')})")
+            output = f" → {data['output']}" if data.get("output") else ""
+            say(f"  ✓ langkah {data.get('step') or '-'} {event['element_id']} oleh {event['actor']}{output}")
         elif kind == "service_run":
-            say(f"  ⚙ {event['element_id']}: {data['operation']} ({data['duration_ms']:.0f} ms)")
+            output = f" → {data['output']}" if data.get("output") else ""
+            step = data.get("step") or "-"
+            say(f"  ⚙ langkah {step} {event['element_id']}: {data['operation']} ({data['duration_ms']:.0f} ms){output}")
         elif kind == "document_stored":
             say(f"    ↳ dokumen {data['kind']}: {data['filename']} (SHA-256 {data['sha256'][:12]}…)")
         elif kind == "gateway_passed":
