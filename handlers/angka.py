@@ -1,0 +1,36 @@
+"""Format numbers the Indonesian way for documents: 1.234.567 ; 85,5 ; 85,5% ; Rp 1.234.567.
+
+One job: presentation of numbers in generated documents (never used for computation).
+"""
+
+from __future__ import annotations
+
+
+def format_angka(value: float | int | None, desimal: int = 2) -> str:
+    """Return ``value`` with '.' thousands and ',' decimals, trailing zeros dropped; "-" for None."""
+    if value is None:
+        return "-"
+    text = f"{value:,.{desimal}f}" if desimal > 0 else f"{round(value):,}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_persen(value: float | None, desimal: int = 2) -> str:
+    """Return e.g. ``"85,5%"``; "-" for None."""
+    return "-" if value is None else f"{format_angka(value, desimal)}%"
+
+
+def format_rupiah(value: float | int | None) -> str:
+    """Return e.g. ``"Rp 1.234.567"`` (whole rupiah); "-" for None."""
+    return "-" if value is None else f"Rp {format_angka(value, 0)}"
+
+
+def format_selisih(value: float | None, desimal: int = 2) -> str:
+    """Return a signed difference in percentage points, e.g. ``"+4,25"`` / ``"-1,5"``; "-" for None."""
+    if value is None:
+        return "-"
+    sign = "+" if value > 0 else ""
+    return f"{sign}{format_angka(value, desimal)}"

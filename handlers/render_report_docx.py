@@ -1,0 +1,101 @@
+"""Render the monev report as .docx (SOP steps 7 and 12, and step 10 supporting).
+
+BPMN tasks (service, operator ``render_report_docx``), lane Kasubbag Perencanaan:
+``langkah07_draft_laporan`` (mode ``draft``, step 7 "Menyusun draft laporan hasil
+monitoring evaluasi"), ``langkah10_render_revisi`` (mode ``draft``, step 10 pendukung)
+and ``langkah12_dokumen_final`` (mode ``final``, step 12 "Menyusun dokumen
+monitoring"). Template: ``templates/laporan_monev_kinerja.docx`` (built by
+``templates/build_templates.py``).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+
+from handlers.capaian import load_bands
+from handlers.grafik_capaian import grafik_rata_rata_capaian
+from handlers.laporan_konteks import JUDUL, susun_konteks
+from handlers.periode import parse_periode
+from handlers.registry import HandlerContext, HandlerError, register
+from handlers.ringkasan import ringkas_rekap
+
+TEMPLATE_NAME = "laporan_monev_kinerja.docx"
+MEDIA_TYPE_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MODES = {"draft": "draft_laporan", "final": "laporan_final"}
+
+
+@register("render_report_docx")
+def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str, Any]:
+    """Fill the report template and store the .docx.
+
+    Params read: ``mode`` ("draft" | "final"), ``periode``, ``rekap`` (step 3),
+    ``hasil_monitoring`` (step 6; may be None), ``analisis`` (step 8; None at step 7:
+    the figures are then computed from ``rekap`` by :mod:`handlers.ringkasan`, and the
+    comparison/follow-up section says the analysis follows), ``catatan`` (dict with
+    ``disposisi``, ``catatan_pembahasan``, ``catatan_perbaikan``, ``catatan_verifikasi``,
+    ``putaran_revisi``; values may be empty or missing).
+    Config read: ``instansi.*``, ``penandatangan.*``, ``kategori_capaian``,
+    ``aturan_kategori``, ``nomor_sop``.
+    Returns the FileRef of the stored document (``kind`` ``draft_laporan`` or
+    ``laporan_final``, ``meta={"periode", "mode", "putaran_revisi"}``).
+    Raises HandlerError for an unknown mode, a missing template, a missing/malformed
+    rekap, an analysis of another periode, or missing configuration.
+    """
+    mode = params.get("mode")
+    if mode not in MODES:
+        message = f"Mode laporan {mode!r} tidak dikenal; gunakan 'draft' atau 'final'."
+        raise HandlerError(message, [{"message": message, "field": "mode"}])
+    periode = parse_periode(params.get("periode"))
+    bands = load_bands(ctx.config)
+    rekap = params.get("rekap")
+    summary = ringkas_rekap(rekap, bands)
+    analisis = params.get("analisis") or None
+    for name, data in (("rekap", summary), ("analisis", analisis)):
+        if data is not None and data.get("periode") != periode.kode:
+            message = f"Data '{name}' berisi periode {data.get('periode')!r}, bukan {periode.kode}."
+            raise HandlerError(message, [{"message": message, "field": name}])
+    catatan = params.get("catatan") or {}
+    template_path = ctx.templates_dir / TEMPLATE_NAME
+    if not template_path.is_file():
+        message = f"Templat laporan '{TEMPLATE_NAME}' tidak ditemukan di {ctx.templates_dir}."
+        raise HandlerError(message, [{"message": message, "field": "mode"}])
+
+    tpl = DocxTemplate(str(template_path))
+    context = susun_konteks(
+        mode=mode,
+        periode=periode,
+        summary=summary,
+        rekap=rekap,
+        hasil_monitoring=params.get("hasil_monitoring"),
+        analisis=analisis,
+        catatan=catatan,
+        config=ctx.config,
+        now=ctx.now,
+    )
+    chart = grafik_rata_rata_capaian([(b["bidang"], b["rata_rata_capaian"]) for b in summary["per_bidang"]], bands)
+    context["grafik"] = InlineImage(tpl, io.BytesIO(chart), width=Mm(150))
+    tpl.render(context, autoescape=True)
+    properties = tpl.docx.core_properties
+    properties.title = f"{JUDUL.title()} {periode.label}"
+    properties.author = context["instansi"]["nama"]
+    properties.created = properties.modified = ctx.now
+    properties.last_modified_by = "sopflow"
+    out = io.BytesIO()
+    tpl.save(out)
+
+    putaran = catatan.get("putaran_revisi") or 0
+    if mode == "draft":
+        filename = f"draft_laporan_monev_kinerja_{periode.kode}" + (f"_revisi{putaran}" if putaran else "") + ".docx"
+    else:
+        filename = f"laporan_monev_kinerja_{periode.kode}.docx"
+    return ctx.files.put(
+        out.getvalue(),
+        filename,
+        MEDIA_TYPE_DOCX,
+        kind=MODES[mode],
+        meta={"periode": periode.kode, "mode": mode, "putaran_revisi": putaran},
+    )
