@@ -56,3 +56,12 @@ def check_may_repair(user: User, lane: str | None) -> None:
     raise PermissionDenied(
         f"Pengguna {user.username} tidak berwenang mengulang langkah yang gagal.", user=user.username
     )
+
+
+def check_may_reassign(user: User, row: HumanTask) -> None:
+    """Raise unless ``user`` heads the task's lane (``lead_lanes``) or is an admin."""
+    if ROLE_ADMIN in user.roles or row.lane in (user.lead_lanes or []):
+        return
+    raise PermissionDenied(
+        f"Hanya kepala lane {row.lane} atau admin yang dapat mengalihkan tugas '{row.name}'.", user=user.username
+    )

@@ -26,6 +26,7 @@ from .errors import InvalidForm, InvalidProcess, SopflowError
 from .files import FileStore
 from .settings import PROJECT_ROOT, Settings
 from .spec_loader import load_process_file
+from .tokens import issue_token
 from .users import add_user
 
 Handler = Callable[[argparse.Namespace], int]
@@ -194,8 +195,35 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     engine = _engine(args)
     password = args.password or secrets.token_urlsafe(12)
     with engine.db.unit_of_work() as session:
-        add_user(session, args.username, password, args.lane, args.bidang, args.role or ["aktor"], args.name or "")
+        add_user(
+            session,
+            args.username,
+            password,
+            args.lane,
+            args.bidang,
+            args.role or ["aktor"],
+            args.name or "",
+            lead_lanes=args.lead,
+        )
     print(f"Pengguna {args.username} dibuat." + ("" if args.password else f" Kata sandi: {password}"))
+    return 0
+
+
+def cmd_users_token(args: argparse.Namespace) -> int:
+    """Issue a bearer token for the REST API (printed once)."""
+    engine = _engine(args)
+    with engine.db.unit_of_work() as session:
+        token = issue_token(session, args.username)
+    print(token)
+    return 0
+
+
+def cmd_escalate(args: argparse.Namespace) -> int:
+    """Escalate overdue tasks once (``sopflow serve`` does this periodically)."""
+    escalated = _engine(args).escalate_overdue()
+    for item in escalated:
+        print(f"Tugas {item['task_id']} (lane {item['lane']}) terlambat → dieskalasi ke {item['to'] or '-'}")
+    print(f"{len(escalated)} tugas dieskalasi.")
     return 0
 
 
@@ -237,6 +265,11 @@ def cmd_process_list(args: argparse.Namespace) -> int:
     if not versions:
         print("Belum ada proses yang dipublikasikan.")
     return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the CLI's argument parser (the web layer adds its ``serve`` command to it)."""
+    return _parser()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -288,8 +321,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="koreksi data (JSON)")
     p = add(sub, "case", cmd_case, "tampilkan kasus")
     p.add_argument("case")
-    p = add(group("users", "pengguna"), "add", cmd_users_add, "tambah pengguna")
+    users = group("users", "pengguna")
+    p = add(users, "token", cmd_users_token, "buat token API (Bearer) untuk pengguna")
     p.add_argument("username")
+    add(sub, "escalate", cmd_escalate, "eskalasi tugas yang melewati tenggat (sekali jalan)")
+    p = add(users, "add", cmd_users_add, "tambah pengguna")
+    p.add_argument("username")
+    p.add_argument("--lead", action="append", default=[], help="lane yang dikepalai (boleh mengalihkan tugas)")
     p.add_argument("--lane", action="append", default=[])
     p.add_argument("--bidang", action="append", default=[])
     p.add_argument("--role", action="append")

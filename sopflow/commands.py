@@ -51,6 +51,25 @@ class CompleteUserTask:
 
 
 @dataclass(frozen=True)
+class ReassignTask:
+    """Hand a ready task to another member of its lane (by the lane's head or an admin)."""
+
+    task_id: str
+    actor: str
+    to_user: str
+
+
+@dataclass(frozen=True)
+class StageUpload:
+    """Store a file for a task's upload field before the task is completed."""
+
+    task_id: str
+    actor: str
+    field: str
+    upload: Upload
+
+
+@dataclass(frozen=True)
 class RetryFailedStep:
     """Run a failed service step again, optionally correcting task data first."""
 

@@ -58,6 +58,7 @@ def ensure_users(engine: Engine, script: dict[str, Any]) -> None:
                     units=spec.get("units", []),
                     roles=spec.get("roles", ["aktor"]),
                     full_name=spec.get("full_name", ""),
+                    lead_lanes=spec.get("lead_lanes", []),
                 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from handlers import registry
 from handlers.registry import HandlerError
 
-from . import authz, forms, serializer, store
+from . import authz, forms, serializer, store, uploads
 from .audit import AuditLog
 from .calendar import load_calendar
 from .case_run import CaseRun, Services, now_utc
@@ -28,17 +28,20 @@ from .commands import (
     ClaimTask,
     CompleteUserTask,
     PublishedVersion,
+    ReassignTask,
     RetryFailedStep,
+    StageUpload,
     StartInstance,
     UnclaimTask,
 )
 from .db import Database
 from .errors import InvalidForm, NotFound, SopflowError, StaleInstance, TaskNotReady
+from .escalation import escalate_overdue
 from .files import FileStore
 from .models import Case, HumanTask, ProcessVersion
 from .settings import Settings
 from .spec_loader import ProcessDefinition, load_process_file
-from .task_rules import iter_bpmn_task_specs
+from .task_rules import human_spec, iter_bpmn_task_specs
 
 T = TypeVar("T")
 STALE_RETRIES = 3
@@ -206,12 +209,72 @@ class Engine:
             task = run.ready_human_task(cmd.task_id)
             run.files.task_id, run.files.element_id = str(task.id), task.task_spec.bpmn_id
             schema = run.definition.form_for(task.task_spec)
-            form = forms.prepare_submission(schema, cmd.data, cmd.uploads, run.files)
+            data, staged = uploads.resolve(session, cmd.task_id, user.username, cmd.data)
+            form = forms.prepare_submission(schema, data, cmd.uploads, run.files, staged)
             _run_form_validator(run, task, schema, form)
             run.submit(task, form)
             run.advance()
             run.save(session)
             return _outcome(session, case)
+
+    def reassign_task(self, cmd: ReassignTask) -> dict[str, Any]:
+        """Give a ready task to another member of its lane (and unit), claimed in their name.
+
+        Only the lane's head (``User.lead_lanes``) or an admin may reassign. Raises NotFound,
+        PermissionDenied, NotAssignee (target not in lane/unit), TaskNotReady.
+        """
+        with self.db.unit_of_work() as session:
+            case = store.lock_case(session, store.task_row(session, cmd.task_id).case_id)
+            row = store.task_row(session, cmd.task_id)
+            session.refresh(row)
+            actor = store.user(session, cmd.actor)
+            authz.check_may_reassign(actor, row)
+            target = store.user(session, cmd.to_user)
+            authz.check_may_act(target, row)
+            if row.state != "ready":
+                raise TaskNotReady(f"Tugas '{row.name}' sudah diselesaikan atau tidak lagi aktif.", task=row.id)
+            now = self.clock()
+            audit = AuditLog(actor.username, now)
+            audit.add(
+                "task_reassigned", row.id, row.element_id, lane=row.lane, before=row.claimed_by, after=target.username
+            )
+            row.claimed_by, row.claimed_at = target.username, now
+            case.updated_at = now
+            session.flush()
+            audit.write(session, case.id)
+            return _task_dict(row)
+
+    def stage_upload(self, cmd: StageUpload) -> dict[str, Any]:
+        """Store a file for an upload field of a ready task; completion may then reference its ``upload_id``.
+
+        Checks the field's type and size rules. Raises NotFound, NotAssignee,
+        TaskClaimedByOther, TaskNotReady, InvalidForm.
+        """
+        with self.db.unit_of_work() as session:
+            row = store.task_row(session, cmd.task_id)
+            user = store.user(session, cmd.actor)
+            authz.check_may_act(user, row)
+            if row.state != "ready":
+                raise TaskNotReady(f"Tugas '{row.name}' sudah diselesaikan atau tidak lagi aktif.", task=row.id)
+            authz.check_not_claimed_by_other(user, row)
+            case = session.get_one(Case, row.case_id)
+            definition = store.definition_of(session.get_one(ProcessVersion, case.process_version_id))
+            schema = definition.form_for(human_spec(definition.spec, row.element_id))
+            return uploads.stage(
+                session,
+                self.services.files,
+                schema,
+                row.id,
+                user.username,
+                cmd.field,
+                PurePath(cmd.upload.filename).name,
+                cmd.upload.content,
+                self.clock(),
+            )
+
+    def escalate_overdue(self) -> list[dict[str, Any]]:
+        """Escalate every overdue ready task to its lane's superior (see :mod:`sopflow.escalation`)."""
+        return escalate_overdue(self.db, self.clock())
 
     def retry_failed_step(self, cmd: RetryFailedStep) -> CaseOutcome:
         """Run the case's failed step again, after applying ``cmd.data_patch`` to its data.

@@ -40,11 +40,14 @@ def prepare_submission(
     data: dict[str, Any],
     uploads: dict[str, Upload],
     files: CommandFiles,
+    staged: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Store the uploads, then validate the whole submission; return the data to save.
 
-    Raises InvalidForm with every problem (field-level, Indonesian) and leaves no trace
-    in the case: uploaded bytes are content-addressed and unreferenced until commit.
+    ``staged`` maps fields to FileRefs of files uploaded earlier for this task (see
+    :mod:`sopflow.uploads`). Raises InvalidForm with every problem (field-level,
+    Indonesian) and leaves no trace in the case: uploaded bytes are content-addressed
+    and unreferenced until commit.
     """
     schema = schema or {"type": "object", "properties": {}, "additionalProperties": False}
     rules = upload_fields(schema)
@@ -57,13 +60,18 @@ def prepare_submission(
         if name not in rules:
             errors.append({"field": name, "message": f"Isian {name!r} tidak menerima berkas."})
             continue
-        problem = _check_upload(upload, rules[name], _title(schema, name))
+        problem = check_upload(upload.filename, upload.content, rules[name], schema["properties"][name])
         if problem:
             errors.append({"field": name, "message": problem})
             continue
         submission[name] = files.put(
-            upload.content, PurePath(upload.filename).name, _media_type(upload.filename), "unggahan", {"field": name}
+            upload.content, PurePath(upload.filename).name, media_type_of(upload.filename), "unggahan", {"field": name}
         )
+    for name, ref in (staged or {}).items():
+        if name not in rules:
+            errors.append({"field": name, "message": f"Isian {name!r} tidak menerima berkas."})
+        elif name not in submission:
+            submission[name] = files.tag(ref, "unggahan", {"field": name})
     if not errors:
         errors = validation_errors(schema, submission)
     if errors:
@@ -78,20 +86,23 @@ def validation_errors(schema: dict[str, Any], data: dict[str, Any]) -> list[dict
     return [_describe(schema, err) for err in found]
 
 
-def _check_upload(upload: Upload, rules: dict[str, Any], title: str) -> str | None:
+def check_upload(filename: str, content: bytes, rules: dict[str, Any], prop: dict[str, Any]) -> str | None:
+    """Return why a file does not fit an upload field's rules (type, size, empty), or None."""
+    title = prop.get("title") or "Berkas"
     accept = [ext.lower() for ext in rules.get("accept", [])]
-    suffix = PurePath(upload.filename).suffix.lower()
+    suffix = PurePath(filename).suffix.lower()
     if accept and suffix not in accept:
-        return f"{title}: berkas '{upload.filename}' harus berformat {', '.join(accept)}."
+        return f"{title}: berkas '{filename}' harus berformat {', '.join(accept)}."
     limit = int(rules.get("max_bytes", DEFAULT_MAX_UPLOAD))
-    if len(upload.content) > limit:
-        return f"{title}: berkas '{upload.filename}' terlalu besar ({len(upload.content):,} byte; maksimal {limit:,})."
-    if not upload.content:
-        return f"{title}: berkas '{upload.filename}' kosong."
+    if len(content) > limit:
+        return f"{title}: berkas '{filename}' terlalu besar ({len(content):,} byte; maksimal {limit:,})."
+    if not content:
+        return f"{title}: berkas '{filename}' kosong."
     return None
 
 
-def _media_type(filename: str) -> str:
+def media_type_of(filename: str) -> str:
+    """Return the media type sopflow records for a file name."""
     return {
         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

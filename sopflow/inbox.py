@@ -1,6 +1,9 @@
-"""Read-only queries for the inbox, case pages and archive; each answers one named question.
+"""Read-only queries for the inbox and task pages; each answers one named question.
 
-They read the projection, audit and document tables; none deserializes a workflow.
+They read the projection, audit and document tables (and a version's parsed spec for
+the SOP text of a step); none deserializes a workflow. The case-level and dashboard
+queries live in :mod:`sopflow.case_queries` and :mod:`sopflow.dashboard` and are
+re-exported here, so callers import one module.
 """
 
 from __future__ import annotations
@@ -12,13 +15,51 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from . import store
+from .case_queries import (
+    archive_entries,
+    case_diagram,
+    case_summary,
+    cases,
+    documents_of_case,
+    process_versions,
+    tasks_of_case,
+    timeline_for_case,
+)
+from .dashboard import latest_service_result, overview
 from .errors import NotFound
-from .models import AuditEvent, Case, Document, HumanTask, ProcessVersion, User
+from .models import Case, HumanTask, ProcessVersion, User
+from .task_rules import human_spec, properties_of
+
+__all__ = [
+    "TaskView",
+    "archive_entries",
+    "case_diagram",
+    "case_summary",
+    "cases",
+    "documents_of_case",
+    "escalations_for_user",
+    "lane_members",
+    "latest_service_result",
+    "overview",
+    "process_versions",
+    "task_detail",
+    "tasks_for_user",
+    "tasks_of_case",
+    "timeline_for_case",
+    "user_profile",
+]
+
+_ORDERS = {
+    "due": (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.ready_at),
+    "step": (HumanTask.step, HumanTask.due_at, HumanTask.ready_at),
+    "periode": (Case.periode.desc(), HumanTask.step, HumanTask.ready_at),
+}
 
 
 @dataclass(frozen=True)
 class TaskView:
-    """A task as the inbox shows it."""
+    """A task as the inbox shows it (times are naive UTC)."""
 
     task_id: str
     case_id: str
@@ -32,16 +73,29 @@ class TaskView:
     claimed_by: str | None
     ready_at: datetime
     due_at: datetime | None
+    escalated_at: datetime | None = None
+    escalated_to: str | None = None
 
     def is_overdue(self, now: datetime) -> bool:
         """Tell whether the task is past its due date at ``now`` (naive UTC)."""
         return self.due_at is not None and now > self.due_at
 
 
-def tasks_for_user(session: Session, username: str, limit: int = 200) -> list[TaskView]:
-    """Return the ready tasks ``username`` may work on: own lanes and units, unclaimed or claimed by them."""
+def tasks_for_user(
+    session: Session,
+    username: str,
+    *,
+    step: int | None = None,
+    periode: str | None = None,
+    order: str = "due",
+    limit: int = 200,
+) -> list[TaskView]:
+    """Return the ready tasks ``username`` may work on: own lanes and units, unclaimed or claimed by them.
+
+    ``order`` is ``due`` (default), ``step`` or ``periode``; unknown values sort by due date.
+    """
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.lanes:
+    if user is None or not user.lanes or not user.active:
         return []
     query = (
         select(HumanTask, Case.periode)
@@ -49,110 +103,85 @@ def tasks_for_user(session: Session, username: str, limit: int = 200) -> list[Ta
         .where(HumanTask.state == "ready", HumanTask.lane.in_(user.lanes))
         .where(or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == username))
         .where(or_(HumanTask.unit.is_(None), HumanTask.unit.in_(user.units or [""])))
-        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.ready_at)
+        .order_by(*_ORDERS.get(order, _ORDERS["due"]))
         .limit(limit)
     )
-    return [_view(row, periode) for row, periode in session.execute(query)]
+    if step is not None:
+        query = query.where(HumanTask.step == step)
+    if periode:
+        query = query.where(Case.periode == periode)
+    return [_view(row, p) for row, p in session.execute(query)]
 
 
-def tasks_of_case(session: Session, case_id: str) -> list[dict[str, Any]]:
-    """Return every task row of a case (open and closed) in the order they became ready."""
-    rows = session.scalars(
-        select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.ready_at, HumanTask.step)
+def escalations_for_user(session: Session, username: str, now: datetime) -> list[TaskView]:
+    """Return the escalated, still open tasks whose superior lane is one of the user's lanes."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.lanes:
+        return []
+    query = (
+        select(HumanTask, Case.periode)
+        .join(Case, Case.id == HumanTask.case_id)
+        .where(HumanTask.state == "ready", HumanTask.escalated_to.in_(user.lanes), HumanTask.due_at < now)
+        .order_by(HumanTask.due_at)
     )
-    return [
-        {
-            "task_id": r.id,
-            "element_id": r.element_id,
-            "name": r.name,
-            "step": r.step,
-            "lane": r.lane,
-            "unit": r.unit,
-            "label": r.label,
-            "state": r.state,
-            "claimed_by": r.claimed_by,
-            "ready_at": r.ready_at,
-            "due_at": r.due_at,
-            "completed_at": r.completed_at,
-            "completed_by": r.completed_by,
-        }
-        for r in rows
-    ]
+    return [_view(row, p) for row, p in session.execute(query)]
 
 
-def case_summary(session: Session, case_id: str) -> dict[str, Any]:
-    """Return a case's header: process, periode, status, failure, timestamps."""
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
-    return {
-        "case_id": case.id,
+def task_detail(session: Session, task_id: str) -> dict[str, Any]:
+    """Return a task with what the SOP says for its step, its form schema and the case's documents."""
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound(f"Tugas {task_id} tidak ditemukan.", task=task_id)
+    case = session.get_one(Case, row.case_id)
+    definition = store.definition_of(session.get_one(ProcessVersion, case.process_version_id))
+    spec = human_spec(definition.spec, row.element_id)
+    props = properties_of(spec) if spec is not None else {}
+    task = _view(row, case.periode).__dict__ | {
+        "state": row.state,
+        "completed_at": row.completed_at,
+        "completed_by": row.completed_by,
+        "case_status": case.status,
         "process_id": case.process_id,
-        "process_version_id": case.process_version_id,
-        "periode": case.periode,
-        "status": case.status,
-        "failure": case.failure,
-        "started_by": case.started_by,
-        "started_at": case.started_at,
-        "completed_at": case.completed_at,
+    }
+    return {
+        "task": task,
+        "sop": {
+            "step": props.get("sop.step"),
+            "uraian": props.get("sop.uraian") or row.name,
+            "persyaratan": props.get("sop.persyaratan"),
+            "waktu": props.get("sop.waktu"),
+            "satuan": props.get("sop.satuan") or "hari kerja",
+            "output": props.get("sop.output"),
+            "keterangan": props.get("sop.keterangan"),
+            "documentation": getattr(spec, "documentation", None),
+        },
+        "form": definition.form_for(spec) if spec is not None else None,
+        "documents": documents_of_case(session, case.id),
     }
 
 
-def cases(session: Session, process_id: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-    """Return the cases, newest periode first, optionally of one process or status."""
-    query = select(Case).order_by(Case.periode.desc(), Case.started_at.desc())
-    if process_id:
-        query = query.where(Case.process_id == process_id)
-    if status:
-        query = query.where(Case.status == status)
-    return [case_summary(session, c.id) for c in session.scalars(query)]
-
-
-def documents_of_case(session: Session, case_id: str, kind: str | None = None) -> list[dict[str, Any]]:
-    """Return the documents a case produced or received, oldest first."""
-    query = select(Document).where(Document.case_id == case_id).order_by(Document.id)
-    if kind:
-        query = query.where(Document.kind == kind)
-    return [_document(d) for d in session.scalars(query)]
-
-
-def archive_entries(session: Session, case_id: str | None = None) -> list[dict[str, Any]]:
-    """Return the archived documents (kind ``arsip``), of one case or all."""
-    query = select(Document).where(Document.kind == "arsip").order_by(Document.id)
-    if case_id:
-        query = query.where(Document.case_id == case_id)
-    return [_document(d) for d in session.scalars(query)]
-
-
-def timeline_for_case(session: Session, case_id: str) -> list[dict[str, Any]]:
-    """Return a case's audit events in order."""
-    rows = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
+def lane_members(session: Session, lane: str, unit: str | None = None) -> list[dict[str, str]]:
+    """Return the active users of a lane (and unit, when given), by username."""
+    users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
     return [
-        {
-            "seq": e.seq,
-            "at": e.at,
-            "actor": e.actor,
-            "kind": e.kind,
-            "task_id": e.task_id,
-            "element_id": e.element_id,
-            "data": e.data,
-        }
-        for e in rows
+        {"username": u.username, "full_name": u.full_name}
+        for u in users
+        if lane in u.lanes and (unit is None or unit in u.units)
     ]
 
 
-def _document(d: Document) -> dict[str, Any]:
+def user_profile(session: Session, username: str) -> dict[str, Any] | None:
+    """Return a user's lanes, units and roles, or None when unknown or inactive."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        return None
     return {
-        "id": d.id,
-        "case_id": d.case_id,
-        "element_id": d.element_id,
-        "kind": d.kind,
-        "filename": d.filename,
-        "media_type": d.media_type,
-        "sha256": d.sha256,
-        "size": d.size,
-        "meta": d.meta,
-        "created_at": d.created_at,
+        "username": user.username,
+        "full_name": user.full_name,
+        "lanes": list(user.lanes),
+        "units": list(user.units),
+        "roles": list(user.roles),
+        "lead_lanes": list(user.lead_lanes or []),
     }
 
 
@@ -170,25 +199,6 @@ def _view(row: HumanTask, periode: str) -> TaskView:
         claimed_by=row.claimed_by,
         ready_at=row.ready_at,
         due_at=row.due_at,
+        escalated_at=row.escalated_at,
+        escalated_to=row.escalated_to,
     )
-
-
-def process_versions(session: Session, process_id: str | None = None) -> list[dict[str, Any]]:
-    """Return the stored process versions, newest first."""
-    query = select(ProcessVersion).order_by(ProcessVersion.process_id, ProcessVersion.version.desc())
-    if process_id:
-        query = query.where(ProcessVersion.process_id == process_id)
-    return [
-        {
-            "id": v.id,
-            "process_id": v.process_id,
-            "version": v.version,
-            "name": v.name,
-            "sha256": v.sha256,
-            "status": v.status,
-            "note": v.note,
-            "created_by": v.created_by,
-            "created_at": v.created_at,
-        }
-        for v in session.scalars(query)
-    ]

@@ -42,6 +42,14 @@ def is_human(task_spec: Any) -> bool:
     return isinstance(task_spec, (UserTask, ManualTask)) and not isinstance(task_spec, LoopTask)
 
 
+def human_spec(spec: Any, element_id: str) -> Any | None:
+    """Return the spec a person completes for a BPMN element (the instance spec of a multi-instance)."""
+    for task_spec in iter_bpmn_task_specs(spec):
+        if task_spec.bpmn_id == element_id and is_human(task_spec):
+            return task_spec
+    return None
+
+
 def is_supporting(task_spec: Any) -> bool:
     """Tell whether a machine step is marked as supporting an SOP step (``sop.pendukung``)."""
     return properties_of(task_spec).get("sop.pendukung", "").strip().lower() in {"ya", "true", "1"}

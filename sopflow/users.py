@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,7 +45,8 @@ def add_user(
     units: Iterable[str] = (),
     roles: Iterable[str] = (ROLE_ACTOR,),
     full_name: str = "",
-    now: object = None,
+    now: datetime | None = None,
+    lead_lanes: Iterable[str] = (),
 ) -> User:
     """Create a user; raise InvalidForm for a taken username, a short password or an unknown role."""
     errors = []
@@ -54,15 +56,16 @@ def add_user(
         )
     if len(password) < 8:
         errors.append({"field": "password", "message": "Kata sandi minimal 8 karakter."})
+    roles, lanes, lead_lanes = list(roles), list(lanes), list(lead_lanes)
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         errors.append({"field": "roles", "message": f"Peran tidak dikenal: {', '.join(unknown)}."})
+    if any(lane not in lanes for lane in lead_lanes):
+        errors.append({"field": "lead_lanes", "message": "Kepala lane harus juga anggota lane tersebut."})
     if session.scalar(select(User).where(User.username == username)) is not None:
         errors.append({"field": "username", "message": f"Nama pengguna {username!r} sudah dipakai."})
     if errors:
         raise InvalidForm("Data pengguna belum benar.", errors)
-    from datetime import UTC, datetime
-
     row = User(
         username=username,
         full_name=full_name,
@@ -70,6 +73,7 @@ def add_user(
         lanes=list(lanes),
         units=list(units),
         roles=list(roles),
+        lead_lanes=list(lead_lanes),
         active=True,
         created_at=now or datetime.now(UTC).replace(tzinfo=None),
     )

@@ -1,0 +1,163 @@
+"""Read-only queries about cases: header, tasks, documents, events, the diagram's state, versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import NotFound
+from .models import AuditEvent, Case, Document, HumanTask, ProcessVersion
+
+#: Audit events that mean "this BPMN element was executed".
+_DONE_KINDS = ("task_completed", "service_run", "script_run", "gateway_passed")
+
+
+def tasks_of_case(session: Session, case_id: str) -> list[dict[str, Any]]:
+    """Return every task row of a case (open and closed) in the order they became ready."""
+    rows = session.scalars(
+        select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.ready_at, HumanTask.step)
+    )
+    return [
+        {
+            "task_id": r.id,
+            "element_id": r.element_id,
+            "name": r.name,
+            "step": r.step,
+            "lane": r.lane,
+            "unit": r.unit,
+            "label": r.label,
+            "state": r.state,
+            "claimed_by": r.claimed_by,
+            "ready_at": r.ready_at,
+            "due_at": r.due_at,
+            "completed_at": r.completed_at,
+            "completed_by": r.completed_by,
+        }
+        for r in rows
+    ]
+
+
+def case_summary(session: Session, case_id: str) -> dict[str, Any]:
+    """Return a case's header: process, periode, status, failure, timestamps."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
+    return {
+        "case_id": case.id,
+        "process_id": case.process_id,
+        "process_version_id": case.process_version_id,
+        "periode": case.periode,
+        "status": case.status,
+        "failure": case.failure,
+        "started_by": case.started_by,
+        "started_at": case.started_at,
+        "completed_at": case.completed_at,
+    }
+
+
+def cases(session: Session, process_id: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    """Return the cases, newest periode first, optionally of one process or status."""
+    query = select(Case).order_by(Case.periode.desc(), Case.started_at.desc())
+    if process_id:
+        query = query.where(Case.process_id == process_id)
+    if status:
+        query = query.where(Case.status == status)
+    return [case_summary(session, c.id) for c in session.scalars(query)]
+
+
+def documents_of_case(session: Session, case_id: str, kind: str | None = None) -> list[dict[str, Any]]:
+    """Return the documents a case produced or received, oldest first."""
+    query = select(Document).where(Document.case_id == case_id).order_by(Document.id)
+    if kind:
+        query = query.where(Document.kind == kind)
+    return [_document(d) for d in session.scalars(query)]
+
+
+def archive_entries(session: Session, case_id: str | None = None) -> list[dict[str, Any]]:
+    """Return the archived documents (kind ``arsip``), of one case or all."""
+    query = select(Document).where(Document.kind == "arsip").order_by(Document.id)
+    if case_id:
+        query = query.where(Document.case_id == case_id)
+    return [_document(d) for d in session.scalars(query)]
+
+
+def timeline_for_case(session: Session, case_id: str) -> list[dict[str, Any]]:
+    """Return a case's audit events in order."""
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
+    return [
+        {
+            "seq": e.seq,
+            "at": e.at,
+            "actor": e.actor,
+            "kind": e.kind,
+            "task_id": e.task_id,
+            "element_id": e.element_id,
+            "data": e.data,
+        }
+        for e in rows
+    ]
+
+
+def case_diagram(session: Session, case_id: str, now: datetime) -> dict[str, Any]:
+    """Return the case's BPMN text and which elements are completed, active, overdue or failed."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
+    bpmn_xml = session.scalar(select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == case.process_version_id))
+    done = session.scalars(
+        select(AuditEvent.element_id)
+        .where(AuditEvent.case_id == case_id, AuditEvent.kind.in_(_DONE_KINDS), AuditEvent.element_id.is_not(None))
+        .distinct()
+    ).all()
+    ready = session.execute(
+        select(HumanTask.element_id, HumanTask.due_at).where(HumanTask.case_id == case_id, HumanTask.state == "ready")
+    ).all()
+    active = sorted({element for element, _ in ready})
+    failed = [case.failure["element_id"]] if case.status == "gagal" and case.failure else []
+    return {
+        "bpmn_xml": bpmn_xml,
+        "status": case.status,
+        "completed": sorted(set(done) - set(active) - set(failed)),
+        "active": active,
+        "overdue": sorted({element for element, due in ready if due is not None and now > due}),
+        "failed": failed,
+    }
+
+
+def _document(d: Document) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "case_id": d.case_id,
+        "element_id": d.element_id,
+        "kind": d.kind,
+        "filename": d.filename,
+        "media_type": d.media_type,
+        "sha256": d.sha256,
+        "size": d.size,
+        "meta": d.meta,
+        "created_at": d.created_at,
+    }
+
+
+def process_versions(session: Session, process_id: str | None = None) -> list[dict[str, Any]]:
+    """Return the stored process versions, newest first."""
+    query = select(ProcessVersion).order_by(ProcessVersion.process_id, ProcessVersion.version.desc())
+    if process_id:
+        query = query.where(ProcessVersion.process_id == process_id)
+    return [
+        {
+            "id": v.id,
+            "process_id": v.process_id,
+            "version": v.version,
+            "name": v.name,
+            "sha256": v.sha256,
+            "status": v.status,
+            "note": v.note,
+            "created_by": v.created_by,
+            "created_at": v.created_at,
+        }
+        for v in session.scalars(query)
+    ]

@@ -1,0 +1,74 @@
+"""Escalate overdue tasks to the superior lane named by the process (``sopflow.atasan.<lane>``).
+
+Due dates come from the SOP's Waktu counted in working days, which BPMN timer
+expressions cannot express; so a scheduler (``sopflow serve`` runs one) calls
+:func:`escalate_overdue` periodically instead of a boundary timer per task.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from . import store
+from .audit import AuditLog
+from .db import Database
+from .models import Case, HumanTask, ProcessVersion
+
+SYSTEM_ACTOR = "sistem"
+
+
+def superior_lane(properties: dict[str, str], lane: str) -> str | None:
+    """Return the lane a process names as superior of ``lane`` (``sopflow.atasan.<lane>``), if any."""
+    value = (properties.get(f"sopflow.atasan.{lane}") or "").strip()
+    return value or None
+
+
+def escalate_overdue(db: Database, now: datetime) -> list[dict[str, Any]]:
+    """Mark every overdue, not yet escalated ready task as escalated; one transaction per case.
+
+    Writes ``escalated_at``/``escalated_to`` on the task row and a ``task_escalated``
+    audit event. Idempotent: an escalated task is not escalated again.
+    """
+    with db.reading() as session:
+        candidates = session.execute(
+            select(HumanTask.id, HumanTask.case_id)
+            .where(HumanTask.state == "ready", HumanTask.escalated_at.is_(None), HumanTask.due_at < now)
+            .order_by(HumanTask.case_id)
+        ).all()
+    by_case: dict[str, list[str]] = defaultdict(list)
+    for task_id, case_id in candidates:
+        by_case[case_id].append(task_id)
+    escalated: list[dict[str, Any]] = []
+    for case_id, task_ids in by_case.items():
+        with db.unit_of_work() as session:
+            case = store.lock_case(session, case_id)
+            properties = session.get_one(ProcessVersion, case.process_version_id).properties
+            audit = AuditLog(SYSTEM_ACTOR, now)
+            for task_id in task_ids:
+                row = session.get(HumanTask, task_id)
+                if row is None or row.state != "ready" or row.escalated_at is not None:
+                    continue  # completed or escalated meanwhile
+                row.escalated_at = now
+                row.escalated_to = superior_lane(properties, row.lane)
+                audit.add(
+                    "task_escalated",
+                    row.id,
+                    row.element_id,
+                    lane=row.lane,
+                    unit=row.unit,
+                    due_at=row.due_at,
+                    escalated_to=row.escalated_to,
+                )
+                escalated.append({"task_id": row.id, "case_id": case_id, "lane": row.lane, "to": row.escalated_to})
+            _touch(case, now)
+            session.flush()
+            audit.write(session, case_id)
+    return escalated
+
+
+def _touch(case: Case, now: datetime) -> None:
+    case.updated_at = now  # bumps the version so concurrent commands serialise with the escalation

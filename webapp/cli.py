@@ -1,0 +1,48 @@
+"""The ``sopflow`` console command: the engine's CLI plus ``serve`` (which needs the web app)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sopflow import cli as engine_cli
+from sopflow.scheduler import EscalationScheduler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``sopflow serve ...`` here and every other subcommand in :mod:`sopflow.cli`."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "serve" not in args[:3]:
+        return engine_cli.main(args)
+    parser = argparse.ArgumentParser(prog="sopflow serve", description="Jalankan aplikasi web sopflow.")
+    parser.add_argument("--data-dir")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--escalation-interval", type=float, default=60.0, help="detik antar pemeriksaan tenggat")
+    options = parser.parse_args([a for a in args if a != "serve"])
+    return serve(options)
+
+
+def serve(options: argparse.Namespace) -> int:
+    """Serve the web app with the escalation scheduler running beside it."""
+    from werkzeug.serving import run_simple
+
+    from sopflow import Settings
+
+    from . import create_app
+
+    settings = Settings.from_env(data_dir=options.data_dir)
+    app = create_app({"SOPFLOW_SETTINGS": settings})
+    scheduler = EscalationScheduler(app.extensions["sopflow"].engine, options.escalation_interval)
+    scheduler.start()
+    print(f"sopflow berjalan di http://{options.host}:{options.port}/  (basis data: {settings.database_url})")
+    try:
+        run_simple(options.host, options.port, app, threaded=True, use_reloader=False)
+    finally:
+        scheduler.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
