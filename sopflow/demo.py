@@ -92,7 +92,24 @@ def run_demo(engine: Engine, script: dict[str, Any], out_dir: Path, say: Callabl
         if outcome.failure:
             raise SopflowError(f"Langkah {outcome.failure['element_id']} gagal: {outcome.failure['message']}")
     exported = _export_documents(engine, outcome.case_id, out_dir)
+    open_case = script.get("open_case")
+    if open_case:
+        _start_open_case(engine, script, data, open_case, say)
     return DemoResult(outcome.case_id, outcome.status, exported)
+
+
+def _start_open_case(
+    engine: Engine, script: dict[str, Any], data: dict[str, Any], spec: dict[str, Any], say: Callable[[str], None]
+) -> None:
+    """Start a second case and play its first steps, so the inbox has work waiting."""
+    outcome = engine.start_instance(
+        StartInstance(script["process_id"], script["start"]["actor"], spec["periode"], data)
+    )
+    for step in script["steps"][: spec.get("steps", 0)]:
+        task = _find_task(outcome.open_tasks, step)
+        outcome = engine.complete_user_task(CompleteUserTask(task["task_id"], step["actor"], step.get("data", {})))
+    waiting = sorted({t["element_id"] for t in outcome.open_tasks})
+    say(f"Kasus kedua {outcome.case_id} (periode {spec['periode']}) menunggu di: {', '.join(waiting)}")
 
 
 def _find_task(open_tasks: list[dict[str, Any]], step: dict[str, Any]) -> dict[str, Any]:
