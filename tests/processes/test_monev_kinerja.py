@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from docx import Document as DocxDocument
 
-from sopflow import StartInstance
 from sopflow.cli import main
 from sopflow.demo import load_script, run_demo
-from sopflow.inbox import archive_entries, case_summary, tasks_of_case, timeline_for_case
+from sopflow.inbox import archive_entries, case_summary, cases, tasks_of_case, timeline_for_case
 from sopflow.models import Case
 from sopflow.settings import PROJECT_ROOT
 
@@ -98,17 +94,16 @@ def test_cli_demo_and_archive_verify(database, tmp_path, capsys):
     assert "RUSAK" in capsys.readouterr().out
 
 
-def test_previous_triwulan_is_compared(engine, finished_case, tmp_path):
-    """A second case of a later periode receives the first case's analysis as 'sebelumnya'."""
-    result, _ = finished_case
-    script = load_script(SCRIPT)
+def test_previous_triwulan_is_compared(engine, finished_case):
+    """The demo's second case (a later periode) receives the first case's analysis as 'sebelumnya'."""
+    result, lines = finished_case
     with engine.db.reading() as session:
         previous = session.get(Case, result.case_id).result["analisis"]
+        (second,) = [c for c in cases(session, "monev_kinerja") if c["periode"] == "2026-TW4"]
+        started = timeline_for_case(session, second["case_id"])[0]["data"]["data"]
+        waiting = tasks_of_case(session, second["case_id"])
     assert previous
-    data = json.loads((Path(script["_base"]) / "indikator_2026.json").read_text(encoding="utf-8"))
-    start = {"indikator": data["indikator"], "kegiatan": data["kegiatan"]}
-    outcome = engine.start_instance(StartInstance("monev_kinerja", "sekretaris", "2026-TW4", start))
-    with engine.db.reading() as session:
-        started = timeline_for_case(session, outcome.case_id)[0]["data"]["data"]
     assert started["sebelumnya"]["periode"] == "2026-TW3"
     assert started["sebelumnya"]["analisis"] == previous
+    assert sorted(t["unit"] for t in waiting if t["state"] == "ready") == sorted(BIDANG)
+    assert any("Kasus kedua" in line for line in lines)
