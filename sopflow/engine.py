@@ -123,6 +123,9 @@ class Engine:
             start = workflow.get_tasks(state=TaskState.READY)[0]
             start.data.update(data)
             run.advance()
+            if run.failure is not None:
+                # the start data itself was refused by a step: no case is created
+                raise InvalidForm(f"Data awal kasus ditolak: {run.failure['message']}", run.failure["errors"])
             run.save(session)
             return _outcome(session, case)
 

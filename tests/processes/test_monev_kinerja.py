@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from docx import Document as DocxDocument
 
+from sopflow import InvalidForm, StartInstance
 from sopflow.cli import main
 from sopflow.demo import load_script, run_demo
 from sopflow.inbox import archive_entries, case_summary, cases, tasks_of_case, timeline_for_case
@@ -107,3 +110,16 @@ def test_previous_triwulan_is_compared(engine, finished_case):
     assert started["sebelumnya"]["analisis"] == previous
     assert sorted(t["unit"] for t in waiting if t["state"] == "ready") == sorted(BIDANG)
     assert any("Kasus kedua" in line for line in lines)
+
+
+def test_start_data_refused_by_a_step_creates_no_case(engine, finished_case):
+    """A target of 0 passes the start form's types but the format isian step refuses it: no case remains."""
+    assert finished_case[0].status == "selesai"
+    script = load_script(SCRIPT)
+    data = json.loads((script["_base"] / "indikator_2026.json").read_text(encoding="utf-8"))
+    data["indikator"][0]["target"] = 0
+    start = {"indikator": data["indikator"], "kegiatan": data["kegiatan"]}
+    with pytest.raises(InvalidForm, match="Data awal kasus ditolak"):
+        engine.start_instance(StartInstance("monev_kinerja", "sekretaris", "2027-TW1", start))
+    with engine.db.reading() as session:
+        assert [c["periode"] for c in cases(session, "monev_kinerja")] == ["2026-TW4", "2026-TW3"]
