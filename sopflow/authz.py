@@ -14,7 +14,7 @@ ROLES = (ROLE_ACTOR, ROLE_OWNER, ROLE_AUDITOR, ROLE_ADMIN)
 
 def check_may_act(user: User, row: HumanTask) -> None:
     """Raise unless ``user`` may act on the task: lane member, of the task's unit, not auditor-only."""
-    if ROLE_ACTOR not in user.roles and ROLE_ADMIN not in user.roles:
+    if ROLE_AUDITOR in user.roles or (ROLE_ACTOR not in user.roles and ROLE_ADMIN not in user.roles):
         raise PermissionDenied(f"Pengguna {user.username} tidak berperan sebagai pelaksana.", user=user.username)
     if row.lane not in user.lanes:
         raise NotAssignee(
@@ -38,20 +38,18 @@ def check_not_claimed_by_other(user: User, row: HumanTask) -> None:
         )
 
 
-def check_may_start(user: User, lane: str | None) -> None:
-    """Raise unless ``user`` may start a case whose start event lies in ``lane``."""
-    if ROLE_ADMIN in user.roles or ROLE_OWNER in user.roles:
-        return
-    if ROLE_ACTOR in user.roles and (lane is None or lane in user.lanes):
-        return
-    raise PermissionDenied(
-        f"Pengguna {user.username} tidak berwenang memulai kasus (lane {lane or '-'}).", user=user.username
-    )
+def check_may_start(user: User) -> None:
+    """Raise unless ``user`` may start cases (see :func:`may_start_cases`)."""
+    if not may_start_cases(user.roles):
+        raise PermissionDenied(
+            f"Pengguna {user.username} tidak berwenang memulai kasus (hanya pemilik proses atau admin).",
+            user=user.username,
+        )
 
 
 def check_may_repair(user: User, lane: str | None) -> None:
     """Raise unless ``user`` may retry a failed step (admin, process owner, or member of its lane)."""
-    if ROLE_ADMIN in user.roles or ROLE_OWNER in user.roles or (lane and lane in user.lanes):
+    if not is_read_only(user.roles) and (ROLE_ADMIN in user.roles or ROLE_OWNER in user.roles or lane in user.lanes):
         return
     raise PermissionDenied(
         f"Pengguna {user.username} tidak berwenang mengulang langkah yang gagal.", user=user.username
@@ -60,8 +58,26 @@ def check_may_repair(user: User, lane: str | None) -> None:
 
 def check_may_reassign(user: User, row: HumanTask) -> None:
     """Raise unless ``user`` heads the task's lane (``lead_lanes``) or is an admin."""
-    if ROLE_ADMIN in user.roles or row.lane in (user.lead_lanes or []):
+    if not is_read_only(user.roles) and (ROLE_ADMIN in user.roles or row.lane in (user.lead_lanes or [])):
         return
     raise PermissionDenied(
         f"Hanya kepala lane {row.lane} atau admin yang dapat mengalihkan tugas '{row.name}'.", user=user.username
     )
+
+
+# -- rules on plain role/lane lists, shared by the pages and the API -------------------------------
+def is_read_only(roles: list[str] | tuple[str, ...]) -> bool:
+    """Tell whether a user may only look: an auditor (whatever else they hold) or without an acting role."""
+    return ROLE_AUDITOR in roles or not any(r in roles for r in (ROLE_ACTOR, ROLE_ADMIN, ROLE_OWNER))
+
+
+def may_start_cases(roles: list[str] | tuple[str, ...]) -> bool:
+    """Tell whether a user may start cases: process owners and admins who are not auditors."""
+    return not is_read_only(roles) and any(r in roles for r in (ROLE_OWNER, ROLE_ADMIN))
+
+
+def may_view_task(roles: list[str] | tuple[str, ...], lanes: list[str] | tuple[str, ...], units, task: dict) -> bool:
+    """Tell whether a user may read a task: a member of its lane (and unit), or auditor/admin/owner."""
+    if any(r in roles for r in (ROLE_AUDITOR, ROLE_ADMIN, ROLE_OWNER)):
+        return True
+    return task["lane"] in lanes and (not task.get("unit") or task["unit"] in units)

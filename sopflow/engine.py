@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
-from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
@@ -41,7 +40,7 @@ from .files import FileStore
 from .models import Case, HumanTask, ProcessVersion
 from .settings import Settings
 from .spec_loader import ProcessDefinition, load_process_file
-from .task_rules import human_spec, iter_bpmn_task_specs
+from .task_rules import human_spec
 
 T = TypeVar("T")
 STALE_RETRIES = 3
@@ -86,7 +85,7 @@ class Engine:
                 raise NotFound(f"Proses {cmd.process_id!r} belum dipublikasikan.", process=cmd.process_id)
             definition = store.definition_of(version)
             user = store.user(session, cmd.actor)
-            authz.check_may_start(user, _start_lane(definition))
+            authz.check_may_start(user)
             existing = store.case_for_periode(session, cmd.process_id, cmd.periode)
             if existing is not None:
                 raise InvalidForm(
@@ -324,13 +323,6 @@ def _run_form_validator(run: CaseRun, task: Any, schema: dict[str, Any] | None, 
         raise InvalidForm(exc.message, exc.errors, task=str(task.id)) from None
     except Exception as exc:
         raise SopflowError(f"Pemeriksaan formulir '{name}' gagal: {type(exc).__name__}: {exc}") from exc
-
-
-def _start_lane(definition: ProcessDefinition) -> str | None:
-    for spec in iter_bpmn_task_specs(definition.spec):
-        if isinstance(spec, StartEvent):
-            return spec.lane
-    return None
 
 
 def _task_dict(row: HumanTask) -> dict[str, Any]:

@@ -1,0 +1,473 @@
+"""REST API (``/api/v1``): the same engine commands and inbox queries as the HTML pages, as JSON.
+
+Every endpoint except ``GET /openapi.json`` needs ``Authorization: Bearer <token>`` (a token
+issued by :func:`sopflow.tokens.issue_token`). Users whose only role is ``auditor`` may only
+read (GET). Authorization of each command is the engine's: the API passes the token's user
+as the actor and never checks lanes or units itself.
+
+| method | path | success | errors |
+|---|---|---|---|
+| POST | /cases | 201 case outcome | 400, 401, 403, 404, 422 |
+| GET | /cases/{case_id} | 200 case summary + tasks + documents | 401, 404 |
+| GET | /tasks | 200 my ready tasks (``step``, ``periode``, ``order``, ``limit``) | 400, 401 |
+| GET | /tasks/{task_id} | 200 task + SOP facts + form schema + documents | 401, 403, 404 |
+| POST | /tasks/{task_id}/claim | 200 task | 401, 403, 404, 409 |
+| POST | /tasks/{task_id}/unclaim | 200 task | 401, 403, 404, 409 |
+| POST | /tasks/{task_id}/complete | 200 case outcome | 400, 401, 403, 404, 409, 422 |
+| POST | /tasks/{task_id}/files/{field} | 201 staged upload | 400, 401, 403, 404, 409, 422 |
+| POST | /tasks/{task_id}/reassign | 200 task | 400, 401, 403, 404, 409, 422 |
+| GET | /openapi.json | 200 OpenAPI 3.1 document (no token needed) | |
+
+Every error, in this blueprint only, is JSON:
+``{"error": {"code": "...", "message": "<Bahasa Indonesia>", "fields": {field: [messages]}}}``.
+Datetimes are ISO 8601 UTC with a ``Z`` suffix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import Map, RequestRedirect, Rule
+
+from sopflow import (
+    ClaimTask,
+    CompleteUserTask,
+    Engine,
+    InvalidForm,
+    NotAssignee,
+    PermissionDenied,
+    ReassignTask,
+    SopflowError,
+    StageUpload,
+    StartInstance,
+    UnclaimTask,
+    Upload,
+    authz,
+    inbox,
+    tokens,
+)
+
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ORDERS = ("due", "step", "periode")
+MAX_LIMIT = 500
+_PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiUser:
+    """The caller a bearer token resolved to (a snapshot, detached from any session)."""
+
+    username: str
+    roles: tuple[str, ...]
+    lanes: tuple[str, ...]
+    units: tuple[str, ...]
+
+    @property
+    def read_only(self) -> bool:
+        """Tell whether the user may only read (same rule as the pages: :func:`sopflow.authz.is_read_only`)."""
+        return authz.is_read_only(self.roles)
+
+    def may_see(self, task: Mapping[str, Any]) -> bool:
+        """Tell whether the user may read a task (same rule as the task page)."""
+        return authz.may_view_task(self.roles, self.lanes, self.units, dict(task))
+
+
+class ApiError(Exception):
+    """An error found by the API layer itself (bad request shape), rendered like engine errors."""
+
+    def __init__(self, status: int, code: str, message: str, fields: Mapping[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = dict(fields or {})
+
+
+# -- plumbing -------------------------------------------------------------------------------------
+def _engine() -> Engine:
+    return current_app.extensions["sopflow"].engine
+
+
+def _user() -> ApiUser:
+    return g.api_user
+
+
+def to_json(value: Any) -> Any:
+    """Return ``value`` as JSON-ready data: dataclasses as objects, datetimes as ISO 8601 UTC with ``Z``."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat(timespec="seconds") + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_json(v) for v in value]
+    return value
+
+
+def _reply(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    response = jsonify(to_json(payload))
+    response.status_code = status
+    for name, val in (headers or {}).items():
+        response.headers[name] = val
+    return response
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Return the API's error body ``{"error": {"code", "message", "fields"}}`` with ``status``."""
+    return _reply({"error": {"code": code, "message": message, "fields": dict(fields or {})}}, status, headers)
+
+
+def _error_code(exc: SopflowError) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+
+
+def _json_body() -> dict[str, Any]:
+    """Parse the request body as a JSON object; an empty body is ``{}``. Raise ApiError 400 otherwise."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    return _parse_json_object(raw, "Badan permintaan")
+
+
+def _parse_json_object(raw: bytes | str, what: str) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "invalid_json", f"{what} bukan JSON yang sah.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", f"{what} harus berupa objek JSON.")
+    return body
+
+
+def _required_string(body: Mapping[str, Any], name: str, fields: dict[str, list[str]]) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        fields.setdefault(name, []).append("Wajib diisi (teks).")
+        return ""
+    return value.strip()
+
+
+def _invalid(fields: Mapping[str, list[str]]) -> ApiError:
+    return ApiError(422, "invalid_form", "Isian permintaan belum benar; periksa pesan pada setiap isian.", fields)
+
+
+# -- authentication ------------------------------------------------------------------------------
+def _unauthorized(message: str, invalid_token: bool) -> Response:
+    challenge = 'Bearer realm="sopflow"' + (', error="invalid_token"' if invalid_token else "")
+    return error_response(401, "unauthorized", message, headers={"WWW-Authenticate": challenge})
+
+
+@bp.before_request
+def authenticate() -> Response | None:
+    """Resolve the bearer token to ``g.api_user``; 401 without a valid one, 403 for an auditor writing."""
+    if request.endpoint in _PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return _unauthorized("Sertakan token API pada header Authorization: Bearer <token>.", invalid_token=False)
+    with _engine().db.reading() as session:
+        user = tokens.user_for_token(session, token)
+        if user is None:
+            return _unauthorized("Token API tidak sah, sudah dicabut, atau penggunanya tidak aktif.", True)
+        g.api_user = ApiUser(user.username, tuple(user.roles), tuple(user.lanes), tuple(user.units or ()))
+    if request.method not in READ_METHODS and g.api_user.read_only:
+        return error_response(
+            403, "permission_denied", f"Pengguna {g.api_user.username} (auditor) hanya dapat membaca data."
+        )
+    return None
+
+
+# -- error handling (this blueprint only) ----------------------------------------------------------
+@bp.errorhandler(SopflowError)
+def _sopflow_error(exc: SopflowError) -> Response:
+    fields = exc.field_errors() if isinstance(exc, InvalidForm) else {}
+    return error_response(exc.http_status, _error_code(exc), exc.message, fields)
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError) -> Response:
+    return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+
+_HTTP_MESSAGES = {
+    400: ("bad_request", "Permintaan tidak dapat dipahami."),
+    404: ("not_found", "Alamat API tidak ditemukan."),
+    405: ("method_not_allowed", "Metode HTTP ini tidak didukung pada alamat tersebut."),
+    413: ("payload_too_large", "Permintaan atau berkas terlalu besar."),
+    415: ("unsupported_media_type", "Jenis isi permintaan tidak didukung."),
+}
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    default = (re.sub(r"\W+", "_", (exc.name or "error").lower()), f"Permintaan tidak dapat diproses (HTTP {status}).")
+    code, message = _HTTP_MESSAGES.get(status, default)
+    headers = None
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        headers = {"Allow": ", ".join(sorted(exc.valid_methods))}
+    return error_response(status, code, message, headers=headers)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    current_app.logger.exception("Kesalahan tak terduga pada API: %s", exc)
+    return error_response(500, "internal_error", "Terjadi kesalahan pada server; coba lagi atau hubungi admin.")
+
+
+# -- endpoints ----------------------------------------------------------------------------------------
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """Return the OpenAPI 3.1 description of this API. No token needed.
+
+    Response 200: the OpenAPI document (``servers`` points at this blueprint's prefix).
+    """
+    return jsonify(openapi_document())
+
+
+@bp.post("/cases")
+def start_case() -> Response:
+    """Start a case: body ``{"process_id", "periode", "data"?}``.
+
+    Only process owners (``pemilik_proses``) and admins may start a case, as on the case list
+    page; the engine checks the start lane too. Response 201: the case outcome ``{case_id,
+    status, version, open_tasks, failure}`` with a ``Location`` header. Errors: 400 malformed
+    JSON; 403 not a process owner/admin, or auditor;
+    404 process not published; 422 missing fields, invalid start data or periode already taken.
+    """
+    user = _user()
+    if not authz.may_start_cases(user.roles):  # same rule as the case list page and the engine
+        raise PermissionDenied(
+            f"Hanya pemilik proses atau admin yang dapat memulai kasus; {user.username} tidak.", user=user.username
+        )
+    body = _json_body()
+    fields: dict[str, list[str]] = {}
+    process_id = _required_string(body, "process_id", fields)
+    periode = _required_string(body, "periode", fields)
+    data = body.get("data", {})
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        fields.setdefault("data", []).append("Harus berupa objek JSON.")
+    if fields:
+        raise _invalid(fields)
+    outcome = _engine().start_instance(StartInstance(process_id, user.username, periode, data))
+    location = url_for("api.get_case", case_id=outcome.case_id)
+    return _reply(outcome, 201, {"Location": location})
+
+
+@bp.get("/cases/<case_id>")
+def get_case(case_id: str) -> Response:
+    """Return a case: its summary fields plus ``tasks`` (open and closed) and ``documents``.
+
+    Errors: 404 unknown case.
+    """
+    with _engine().db.reading() as session:
+        summary = inbox.case_summary(session, case_id)
+        summary["tasks"] = inbox.tasks_of_case(session, case_id)
+        summary["documents"] = inbox.documents_of_case(session, case_id)
+    return _reply(summary)
+
+
+@bp.get("/tasks")
+def list_tasks() -> Response:
+    """Return ``{"tasks": [...]}``: the caller's ready tasks (own lanes and units, unclaimed or claimed by them).
+
+    Query: ``step`` (integer), ``periode`` (e.g. ``2026-TW3``), ``order`` (``due`` default,
+    ``step``, ``periode``), ``limit`` (1..500, default 200). Each task carries ``overdue``.
+    Errors: 400 invalid query parameters.
+    """
+    fields: dict[str, list[str]] = {}
+    step = _int_arg("step", fields)
+    limit = _int_arg("limit", fields, minimum=1, maximum=MAX_LIMIT)
+    order = request.args.get("order") or "due"
+    if order not in ORDERS:
+        fields.setdefault("order", []).append(f"Pilih salah satu: {', '.join(ORDERS)}.")
+    if fields:
+        raise ApiError(400, "invalid_query", "Parameter pencarian belum benar.", fields)
+    engine = _engine()
+    now = engine.clock()
+    with engine.db.reading() as session:
+        views = inbox.tasks_for_user(
+            session,
+            _user().username,
+            step=step,
+            periode=request.args.get("periode") or None,
+            order=order,
+            limit=limit if limit is not None else 200,
+        )
+    return _reply({"tasks": [to_json(v) | {"overdue": v.is_overdue(now)} for v in views]})
+
+
+def _int_arg(
+    name: str, fields: dict[str, list[str]], minimum: int | None = None, maximum: int | None = None
+) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        fields.setdefault(name, []).append("Harus berupa bilangan bulat.")
+        return None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        fields.setdefault(name, []).append(f"Harus di antara {minimum} dan {maximum}.")
+        return None
+    return value
+
+
+@bp.get("/tasks/<task_id>")
+def get_task(task_id: str) -> Response:
+    """Return ``{"task", "sop", "form", "documents"}``: the task, the SOP's Mutu Baku for its step, its form's
+    JSON Schema and the case's documents.
+
+    Readable, as the task page, by members of the task's lane (and unit) and by auditors,
+    admins and process owners. Errors: 403 (``not_assignee``) anyone else; 404 unknown task.
+    """
+    with _engine().db.reading() as session:
+        detail = inbox.task_detail(session, task_id)
+    task = detail["task"]
+    if not _user().may_see(task):
+        unit = f" ({task['unit']})" if task["unit"] else ""
+        raise NotAssignee(f"Tugas ini milik lane {task['lane']}{unit}.", task=task_id, user=_user().username)
+    return _reply(detail)
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim_task(task_id: str) -> Response:
+    """Claim a ready task for the caller; claiming one's own claimed task again is harmless.
+
+    Response 200: the task. Errors: 403 not the caller's lane/unit or auditor; 404 unknown task;
+    409 claimed by someone else (``task_claimed_by_other``) or no longer ready (``task_not_ready``).
+    """
+    return _reply(_engine().claim_task(ClaimTask(task_id, _user().username)))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim_task(task_id: str) -> Response:
+    """Give a task claimed by the caller back to its lane.
+
+    Response 200: the task. Errors: 403, 404, 409 as for claim.
+    """
+    return _reply(_engine().unclaim_task(UnclaimTask(task_id, _user().username)))
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str) -> Response:
+    """Complete a ready task with its form data, then let the engine run the following machine steps.
+
+    Request: a JSON object (the form data; an upload field may be ``{"upload_id": "..."}`` from
+    ``POST /tasks/{id}/files/{field}``), or ``multipart/form-data`` with a ``data`` part holding
+    that JSON and one file part per upload field, named by the field.
+    Response 200: the case outcome (a failed service step shows in ``status``/``failure``).
+    Errors: 400 malformed JSON; 403 not the caller's lane/unit or auditor; 404; 409 claimed by
+    someone else or already completed; 422 form errors per field (nothing is saved).
+    """
+    uploads: dict[str, Upload] = {}
+    if request.mimetype == "multipart/form-data":
+        data = _multipart_data()
+        for name, storage in request.files.items(multi=False):
+            if name == "data" or not storage.filename:
+                continue
+            uploads[name] = Upload(storage.filename, storage.read())
+    else:
+        data = _json_body()
+    outcome = _engine().complete_user_task(CompleteUserTask(task_id, _user().username, data, uploads))
+    return _reply(outcome)
+
+
+def _multipart_data() -> dict[str, Any]:
+    if "data" in request.form:
+        raw: bytes | str = request.form["data"]
+    elif "data" in request.files:
+        raw = request.files["data"].read()
+    else:
+        return {}
+    if not raw.strip():
+        return {}
+    return _parse_json_object(raw, "Bagian 'data'")
+
+
+@bp.post("/tasks/<task_id>/files/<field>")
+def stage_upload(task_id: str, field: str) -> Response:
+    """Upload a file for an upload field of a ready task before completing it.
+
+    Request: ``multipart/form-data`` with the file in a part named ``file`` (or named ``field``).
+    Response 201: ``{"upload_id", "field", "filename", "size", "sha256", "media_type"}``; complete the
+    task with ``{field: {"upload_id": ...}}``. Errors: 400 not multipart; 403; 404; 409;
+    422 no file, a field without uploads, or a file of the wrong type or size.
+    """
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(400, "bad_request", "Kirim berkas sebagai multipart/form-data pada bagian 'file'.")
+    storage = request.files.get("file") or request.files.get(field)
+    if storage is None or not storage.filename:
+        raise _invalid({field: ["Berkas belum dipilih (bagian 'file' pada multipart/form-data)."]})
+    staged = _engine().stage_upload(
+        StageUpload(task_id, _user().username, field, Upload(storage.filename, storage.read()))
+    )
+    return _reply(staged, 201)
+
+
+@bp.post("/tasks/<task_id>/reassign")
+def reassign_task(task_id: str) -> Response:
+    """Hand a ready task to another member of its lane (and unit): body ``{"to_user": "<username>"}``.
+
+    Only the lane's head or an admin may. Response 200: the task, claimed by ``to_user``.
+    Errors: 400 malformed JSON; 403 not the lane's head, or the target may not act on the task;
+    404 unknown task or user; 409 task no longer ready; 422 ``to_user`` missing.
+    """
+    body = _json_body()
+    fields: dict[str, list[str]] = {}
+    to_user = _required_string(body, "to_user", fields)
+    if fields:
+        raise _invalid(fields)
+    return _reply(_engine().reassign_task(ReassignTask(task_id, _user().username, to_user)))
+
+
+_FALLBACK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.route("/<path:_rest>", methods=_FALLBACK_METHODS)
+def fallback(_rest: str) -> Response:
+    """Answer unknown API paths (404) and wrong methods on known paths (405) in JSON.
+
+    Flask resolves routing errors before it knows the blueprint, so a blueprint error handler
+    never sees them; this catch-all route does, and checks the request against the API's
+    own rules to tell the two apart.
+    """
+    rules = [
+        Rule(rule.rule, endpoint=rule.endpoint, methods=rule.methods)
+        for rule in current_app.url_map.iter_rules()
+        if rule.endpoint.startswith(f"{bp.name}.") and rule.endpoint != f"{bp.name}.fallback"
+    ]
+    try:
+        Map(rules).bind("localhost").match(request.path, method=request.method)
+    except MethodNotAllowed as exc:
+        return _http_error(exc)
+    except (HTTPException, RequestRedirect):
+        pass
+    return error_response(404, "not_found", "Alamat API tidak ditemukan.")

@@ -1,0 +1,156 @@
+"""Login and logout, the signed-in user, and the role checks of the views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import UserMixin, current_user, login_user, logout_user
+
+from sopflow import authz, inbox, users
+from sopflow.authz import ROLE_ADMIN
+
+bp = Blueprint("auth", __name__)
+
+LOGIN_FAILED = "Nama pengguna atau kata sandi salah."
+
+
+class WebUser(UserMixin):
+    """The signed-in user as the views see it (built from :func:`sopflow.inbox.user_profile`)."""
+
+    def __init__(self, profile: dict[str, Any]) -> None:
+        self.username: str = profile["username"]
+        self.full_name: str = profile.get("full_name") or profile["username"]
+        self.lanes: list[str] = list(profile.get("lanes") or [])
+        self.units: list[str] = list(profile.get("units") or [])
+        self.roles: list[str] = list(profile.get("roles") or [])
+        self.lead_lanes: list[str] = list(profile.get("lead_lanes") or [])
+
+    def get_id(self) -> str:
+        return self.username
+
+    def has_role(self, *roles: str) -> bool:
+        """Tell whether the user holds any of ``roles``."""
+        return any(role in self.roles for role in roles)
+
+    @property
+    def read_only(self) -> bool:
+        """Auditors (and users with no acting role) may look but never change anything."""
+        return authz.is_read_only(self.roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return ROLE_ADMIN in self.roles
+
+    def may_work_on(self, task: dict[str, Any]) -> bool:
+        """Tell whether the task lies in one of the user's lanes (and units) — the engine decides finally."""
+        return task["lane"] in self.lanes and (not task.get("unit") or task["unit"] in self.units)
+
+    def may_see(self, task: dict[str, Any]) -> bool:
+        """Tell whether the user may open the task page: its lane, or auditor/admin/process owner."""
+        return authz.may_view_task(self.roles, self.lanes, self.units, task)
+
+    @property
+    def may_start_cases(self) -> bool:
+        """Tell whether the user may start cases (process owner or admin, not auditor)."""
+        return authz.may_start_cases(self.roles)
+
+    def leads(self, lane: str) -> bool:
+        """Tell whether the user heads ``lane`` (or is an admin) and may reassign its tasks."""
+        return not self.read_only and (lane in self.lead_lanes or self.is_admin)
+
+
+def load_user(username: str) -> WebUser | None:
+    """Flask-Login user loader: the active user by username, read through a read session."""
+    with current_app.extensions["sopflow"].db.reading() as db_session:
+        profile = inbox.user_profile(db_session, username)
+    return WebUser(profile) if profile else None
+
+
+def current_username() -> str:
+    """Return the signed-in user's username (views behind a login check only)."""
+    return current_user.username
+
+
+def role_required(*roles: str) -> Callable:
+    """Decorate a view: sign-in required, and the user must hold one of ``roles`` (else 403)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if roles and not current_user.has_role(*roles):
+                abort(403, "Peran Anda tidak berwenang membuka halaman ini.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def actor_required(view: Callable) -> Callable:
+    """Decorate a changing view: sign-in required and not read-only (auditors get 403)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if current_user.read_only:
+            abort(403, "Akun Anda hanya dapat melihat (baca saja); tindakan ini tidak diizinkan.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def require_login() -> Any:
+    """``before_request`` hook of the page blueprints: send anonymous visitors to the login page."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
+
+
+@bp.route("/masuk", methods=["GET", "POST"])
+def login() -> Any:
+    """Show the login form; on POST check the password and start a 30-minute session."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("inbox.index"))
+    error = None
+    username = request.form.get("username", "").strip()
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        with current_app.extensions["sopflow"].db.reading() as db_session:
+            row = users.authenticate(db_session, username, password) if username and password else None
+            profile = inbox.user_profile(db_session, row.username) if row is not None else None
+        if profile is None:
+            error = LOGIN_FAILED
+        else:
+            session.clear()
+            session.permanent = True
+            login_user(WebUser(profile))
+            flash(f"Selamat datang, {profile.get('full_name') or profile['username']}.", "sukses")
+            return redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error, username=username), status
+
+
+@bp.post("/keluar")
+def logout() -> Any:
+    """End the session."""
+    logout_user()
+    session.clear()
+    flash("Anda telah keluar.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Accept only a local path as the post-login destination."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target

@@ -1,0 +1,127 @@
+"""Cases: the list, one case drawn on its BPMN diagram with its steps and documents, and starting a case."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from sopflow import InvalidForm, StartInstance, inbox
+from sopflow.authz import ROLE_ADMIN, ROLE_OWNER
+
+from .auth import actor_required, current_username, require_login, role_required
+
+bp = Blueprint("cases", __name__)
+bp.before_request(require_login)
+
+#: Top-level keys of an indicator file that describe the file and are not start data.
+IGNORED_KEYS = ("keterangan",)
+STATUS_LABELS = {"berjalan": "Berjalan", "selesai": "Selesai", "gagal": "Gagal"}
+
+
+def _ext() -> Any:
+    return current_app.extensions["sopflow"]
+
+
+@bp.get("/kasus")
+def index() -> Any:
+    """List every case, newest periode first; process owners also get the start form."""
+    return _render_index()
+
+
+@bp.get("/kasus/<case_id>")
+def detail(case_id: str) -> Any:
+    """Show a case: header, diagram with completed/active/overdue/failed elements, steps and documents."""
+    now = _ext().engine.clock()
+    with _ext().db.reading() as session:
+        summary = inbox.case_summary(session, case_id)
+        diagram = inbox.case_diagram(session, case_id, now)
+        tasks = inbox.tasks_of_case(session, case_id)
+        documents = inbox.documents_of_case(session, case_id)
+    return render_template(
+        "cases/detail.html",
+        case=summary,
+        diagram=diagram,
+        tasks=tasks,
+        documents=documents,
+        now=now,
+        status_labels=STATUS_LABELS,
+    )
+
+
+@bp.post("/kasus/baru")
+@role_required(ROLE_OWNER, ROLE_ADMIN)
+@actor_required
+def start() -> Any:
+    """Start a case for a periode with an uploaded indicator file (JSON) or the sample data."""
+    process_id = request.form.get("process_id", "").strip()
+    periode = request.form.get("periode", "").strip()
+    try:
+        data = _start_data(process_id)
+        outcome = _ext().engine.start_instance(StartInstance(process_id, current_username(), periode, data))
+    except InvalidForm as exc:
+        return _render_index(errors=exc.errors, message=exc.message), 422
+    flash(f"Kasus periode {periode} dimulai.", "sukses")
+    return redirect(url_for("cases.detail", case_id=outcome.case_id))
+
+
+def _render_index(errors: list[dict[str, Any]] | None = None, message: str | None = None) -> Any:
+    may_start = current_user.may_start_cases
+    with _ext().db.reading() as session:
+        cases = inbox.cases(session)
+        versions = inbox.process_versions(session) if may_start else []
+    processes: dict[str, str] = {}
+    for version in versions:
+        processes.setdefault(version["process_id"], version["name"])
+    return render_template(
+        "cases/index.html",
+        cases=cases,
+        processes=processes,
+        may_start=may_start,
+        errors=errors or [],
+        message=message,
+        form=request.form if errors else {},
+        status_labels=STATUS_LABELS,
+    )
+
+
+def _start_data(process_id: str) -> dict[str, Any]:
+    """Read the start data from the uploaded JSON file, or the process's sample file; raise InvalidForm."""
+    if request.form.get("contoh"):
+        return _sample_data(process_id)
+    sent = request.files.get("indikator")
+    if sent is None or not sent.filename:
+        raise InvalidForm(
+            "Unggah berkas indikator (JSON) atau pilih data contoh.",
+            [{"field": "indikator", "message": "Berkas indikator (.json) wajib diunggah, atau centang data contoh."}],
+        )
+    try:
+        data = json.loads(sent.read().decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidForm(
+            "Berkas indikator bukan JSON yang sah.",
+            [{"field": "indikator", "message": f"Berkas '{sent.filename}' bukan JSON yang sah: {exc}."}],
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidForm(
+            "Berkas indikator harus berisi objek JSON.",
+            [{"field": "indikator", "message": 'Isi berkas harus objek JSON, misalnya {"indikator": [...]}.'}],
+        )
+    return {key: value for key, value in data.items() if key not in IGNORED_KEYS and key != "periode"}
+
+
+def _sample_data(process_id: str) -> dict[str, Any]:
+    """Return the start data of the process's demo script (``samples/<process>/demo.json``)."""
+    samples = Path(_ext().settings.processes_dir).parent / "samples" / process_id
+    script_file = samples / "demo.json"
+    if not process_id or "/" in process_id or ".." in process_id or not script_file.is_file():
+        raise InvalidForm(
+            "Proses ini tidak memiliki data contoh.",
+            [{"field": "contoh", "message": "Data contoh tidak tersedia untuk proses ini."}],
+        )
+    start = json.loads(script_file.read_text(encoding="utf-8"))["start"]
+    data = json.loads((samples / start["data_file"]).read_text(encoding="utf-8"))
+    return {key: data[key] for key in start.get("data_keys", data.keys()) if key in data}

@@ -1,0 +1,201 @@
+""" "Tugas saya": the user's ready tasks, the task page with its SOP text and form, and task actions."""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.etree import ElementTree
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from sopflow import (
+    ClaimTask,
+    CompleteUserTask,
+    InvalidForm,
+    ReassignTask,
+    StageUpload,
+    UnclaimTask,
+    inbox,
+)
+from sopflow.authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
+
+from . import forms
+from .auth import actor_required, current_username, require_login
+
+bp = Blueprint("inbox", __name__)
+bp.before_request(require_login)
+
+ORDERS = {"due": "Tenggat", "step": "Langkah", "periode": "Periode"}
+_BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+
+
+def _ext() -> Any:
+    return current_app.extensions["sopflow"]
+
+
+def _now() -> Any:
+    return _ext().engine.clock()
+
+
+@bp.get("/")
+def index() -> Any:
+    """List the ready tasks of my lanes (unclaimed or claimed by me), sorted and filtered by query string."""
+    order = request.args.get("urut", "due")
+    order = order if order in ORDERS else "due"
+    step_text = request.args.get("langkah", "").strip()
+    step = int(step_text) if step_text.isdigit() else None
+    periode = request.args.get("periode", "").strip() or None
+    with _ext().db.reading() as session:
+        tasks = inbox.tasks_for_user(session, current_username(), step=step, periode=periode, order=order)
+    return render_template(
+        "inbox/index.html",
+        tasks=tasks,
+        now=_now(),
+        orders=ORDERS,
+        order=order,
+        step=step_text,
+        periode=periode or "",
+    )
+
+
+@bp.get("/tugas/<task_id>")
+def task_page(task_id: str) -> Any:
+    """Show a task: what the SOP says for its step, the case's documents, its form and the actions."""
+    return _render_task(task_id)
+
+
+@bp.post("/tugas/<task_id>/klaim")
+@actor_required
+def claim(task_id: str) -> Any:
+    """Claim the task so nobody else in the lane works on it."""
+    task = _ext().engine.claim_task(ClaimTask(task_id, current_username()))
+    flash(f"Tugas '{task['name']}' Anda klaim; anggota lane lain tidak dapat menyelesaikannya.", "sukses")
+    return redirect(url_for("inbox.task_page", task_id=task_id))
+
+
+@bp.post("/tugas/<task_id>/lepas")
+@actor_required
+def unclaim(task_id: str) -> Any:
+    """Give the claimed task back to the lane."""
+    task = _ext().engine.unclaim_task(UnclaimTask(task_id, current_username()))
+    flash(f"Tugas '{task['name']}' dilepas dan kembali ke lane {task['lane']}.", "info")
+    return redirect(url_for("inbox.task_page", task_id=task_id))
+
+
+@bp.post("/tugas/<task_id>/alihkan")
+@actor_required
+def reassign(task_id: str) -> Any:
+    """Hand the task to another member of its lane (the lane's head or an admin only)."""
+    to_user = request.form.get("to_user", "").strip()
+    if not to_user:
+        raise InvalidForm("Pilih pegawai tujuan pengalihan.", [{"field": "to_user", "message": "Wajib dipilih."}])
+    task = _ext().engine.reassign_task(ReassignTask(task_id, current_username(), to_user))
+    flash(f"Tugas '{task['name']}' dialihkan kepada {to_user}.", "sukses")
+    return redirect(url_for("inbox.task_page", task_id=task_id))
+
+
+@bp.post("/tugas/<task_id>/selesai")
+@actor_required
+def complete(task_id: str) -> Any:
+    """Complete the task with the submitted form; on InvalidForm show the form again (422) with the entries kept."""
+    with _ext().db.reading() as session:
+        schema = inbox.task_detail(session, task_id)["form"]
+    data, uploads = forms.parse_submission(schema, request.form, request.files)
+    try:
+        outcome = _ext().engine.complete_user_task(CompleteUserTask(task_id, current_username(), data, uploads))
+    except InvalidForm as exc:
+        staged = _keep_uploads(task_id, uploads, exc)
+        return _render_task(task_id, form=request.form, errors=exc.errors, staged=staged, message=exc.message), 422
+    flash("Tugas selesai dan diteruskan ke langkah berikutnya.", "sukses")
+    if outcome.failure:
+        flash(
+            f"Langkah otomatis {outcome.failure.get('element_id', '')} gagal: {outcome.failure.get('message', '')} "
+            "Data Anda tersimpan; admin atau pemilik proses dapat mengulang langkah tersebut.",
+            "peringatan",
+        )
+    return redirect(url_for("inbox.index"))
+
+
+@bp.get("/dokumen/<case_id>/<int:doc_id>")
+def download(case_id: str, doc_id: int) -> Any:
+    """Send a document of a case to users with a lane in its process, auditors, owners and admins."""
+    with _ext().db.reading() as session:
+        documents = inbox.documents_of_case(session, case_id)
+        document = next((d for d in documents if d["id"] == doc_id), None)
+        if document is None:
+            abort(404, "Dokumen tidak ditemukan.")
+        if not current_user.has_role(ROLE_AUDITOR, ROLE_ADMIN, ROLE_OWNER):
+            lanes = _process_lanes(inbox.case_diagram(session, case_id, _now())["bpmn_xml"])
+            if not set(current_user.lanes) & lanes:
+                abort(403, "Anda tidak memiliki lane pada proses ini sehingga tidak dapat mengunduh dokumennya.")
+    path = _ext().engine.services.files.path_for(document["sha256"])
+    return send_file(path, mimetype=document["media_type"], as_attachment=True, download_name=document["filename"])
+
+
+def _render_task(
+    task_id: str,
+    form: Any = None,
+    errors: list[dict[str, Any]] | None = None,
+    staged: dict[str, dict[str, str]] | None = None,
+    message: str | None = None,
+) -> Any:
+    with _ext().db.reading() as session:
+        detail = inbox.task_detail(session, task_id)
+        task = detail["task"]
+        if not current_user.may_see(task):
+            abort(403, f"Tugas ini milik lane {task['lane']}" + (f" ({task['unit']})" if task["unit"] else "") + ".")
+        ready = task["state"] == "ready"
+        members = inbox.lane_members(session, task["lane"], task["unit"]) if ready and _may_reassign(task) else []
+    me = current_username()
+    may_act = ready and not current_user.read_only and current_user.may_work_on(task)
+    free = task["claimed_by"] in (None, me)
+    fields = forms.build_fields(
+        detail["form"],
+        form=form,
+        errors=errors,
+        staged=staged,
+        prefill=forms.prefill_from_documents(detail["form"], detail["documents"]),
+    )
+    documents = sorted(
+        detail["documents"], key=lambda d: task["unit"] is None or (d.get("meta") or {}).get("bidang") != task["unit"]
+    )
+    return render_template(
+        "inbox/task.html",
+        task=task,
+        sop=detail["sop"],
+        documents=documents,
+        fields=fields,
+        general_errors=forms.form_errors(errors or [], fields),
+        message=message,
+        may_act=may_act,
+        may_complete=may_act and free,
+        claimed_by_other=ready and not free,
+        members=[m for m in members if m["username"] not in (task["claimed_by"], me)],
+        has_upload=bool(forms.upload_field_names(detail["form"])),
+        now=_now(),
+    )
+
+
+def _may_reassign(task: dict[str, Any]) -> bool:
+    return current_user.leads(task["lane"])
+
+
+def _keep_uploads(task_id: str, uploads: dict[str, Any], exc: InvalidForm) -> dict[str, dict[str, str]]:
+    """Stage the files whose field had no error, so the re-rendered form need not ask for them again."""
+    bad = set(exc.field_errors())
+    kept = {}
+    for name, upload in uploads.items():
+        if name in bad:
+            continue
+        try:
+            staged = _ext().engine.stage_upload(StageUpload(task_id, current_username(), name, upload))
+        except InvalidForm:
+            continue
+        kept[name] = {"upload_id": staged["upload_id"], "filename": staged["filename"]}
+    return kept
+
+
+def _process_lanes(bpmn_xml: str) -> set[str]:
+    """Return the lane names of a stored (already validated, DTD-free) BPMN document."""
+    root = ElementTree.fromstring(bpmn_xml)
+    return {lane.get("name") or "" for lane in root.iter(f"{_BPMN_NS}lane")} - {""}
