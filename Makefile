@@ -1,7 +1,9 @@
-# The two commands of the README: `make run` (install + demo case on SQLite) and `make test`.
+# The two commands of the README: `make run` (install, demo data on SQLite, serve the app) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: install run test lint clean
 
@@ -15,6 +17,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(BIN)/sopflow demo --reset --out demo-output
+	$(BIN)/sopflow serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
