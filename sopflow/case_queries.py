@@ -8,8 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import NotFound
-from .models import AuditEvent, Case, Document, HumanTask, ProcessVersion
+from . import store
+from .authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
+from .errors import NotFound, PermissionDenied
+from .models import AuditEvent, Case, Document, HumanTask, ProcessVersion, User
+from .task_rules import iter_bpmn_task_specs
 
 #: Audit events that mean "this BPMN element was executed".
 _DONE_KINDS = ("task_completed", "service_run", "script_run", "gateway_passed")
@@ -161,3 +164,24 @@ def process_versions(session: Session, process_id: str | None = None) -> list[di
         }
         for v in session.scalars(query)
     ]
+
+
+def document_for_user(session: Session, case_id: str, document_id: int, username: str) -> dict[str, Any]:
+    """Return a case document if ``username`` may download it: a lane in the case's process, or auditor/owner/admin.
+
+    Raises NotFound (no such document in that case) or PermissionDenied.
+    """
+    document = session.get(Document, document_id)
+    if document is None or document.case_id != case_id:
+        raise NotFound("Dokumen tidak ditemukan.", case=case_id)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise PermissionDenied("Pengguna tidak dikenal.", user=username)
+    if not any(role in user.roles for role in (ROLE_AUDITOR, ROLE_ADMIN, ROLE_OWNER)):
+        version = session.get_one(ProcessVersion, session.get_one(Case, case_id).process_version_id)
+        lanes = {spec.lane for spec in iter_bpmn_task_specs(store.definition_of(version).spec) if spec.lane}
+        if not lanes & set(user.lanes):
+            raise PermissionDenied(
+                "Anda tidak memiliki lane pada proses ini sehingga tidak dapat mengunduh dokumennya.", user=username
+            )
+    return _document(document)

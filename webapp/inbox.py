@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from xml.etree import ElementTree
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -17,7 +16,6 @@ from sopflow import (
     UnclaimTask,
     inbox,
 )
-from sopflow.authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
 
 from . import forms
 from .auth import actor_required, current_username, require_login
@@ -26,7 +24,6 @@ bp = Blueprint("inbox", __name__)
 bp.before_request(require_login)
 
 ORDERS = {"due": "Tenggat", "step": "Langkah", "periode": "Periode"}
-_BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 
 
 def _ext() -> Any:
@@ -120,14 +117,7 @@ def complete(task_id: str) -> Any:
 def download(case_id: str, doc_id: int) -> Any:
     """Send a document of a case to users with a lane in its process, auditors, owners and admins."""
     with _ext().db.reading() as session:
-        documents = inbox.documents_of_case(session, case_id)
-        document = next((d for d in documents if d["id"] == doc_id), None)
-        if document is None:
-            abort(404, "Dokumen tidak ditemukan.")
-        if not current_user.has_role(ROLE_AUDITOR, ROLE_ADMIN, ROLE_OWNER):
-            lanes = _process_lanes(inbox.case_diagram(session, case_id, _now())["bpmn_xml"])
-            if not set(current_user.lanes) & lanes:
-                abort(403, "Anda tidak memiliki lane pada proses ini sehingga tidak dapat mengunduh dokumennya.")
+        document = inbox.document_for_user(session, case_id, doc_id, current_username())
     path = _ext().engine.services.files.path_for(document["sha256"])
     return send_file(path, mimetype=document["media_type"], as_attachment=True, download_name=document["filename"])
 
@@ -193,9 +183,3 @@ def _keep_uploads(task_id: str, uploads: dict[str, Any], exc: InvalidForm) -> di
             continue
         kept[name] = {"upload_id": staged["upload_id"], "filename": staged["filename"]}
     return kept
-
-
-def _process_lanes(bpmn_xml: str) -> set[str]:
-    """Return the lane names of a stored (already validated, DTD-free) BPMN document."""
-    root = ElementTree.fromstring(bpmn_xml)
-    return {lane.get("name") or "" for lane in root.iter(f"{_BPMN_NS}lane")} - {""}
