@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .audit_chain import event_hash, genesis
 from .models import AuditEvent
 
 
@@ -47,21 +48,29 @@ class AuditLog:
 
     def write(self, session: Session, case_id: str) -> list[AuditEvent]:
         """Append the records to the case's events (call under the case lock); flush, no commit."""
-        last = session.scalar(select(func.max(AuditEvent.seq)).where(AuditEvent.case_id == case_id)) or 0
+        last = session.execute(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(AuditEvent.case_id == case_id)
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        ).first()
+        seq, prev = (last[0], last[1]) if last else (0, genesis(case_id))
         rows = []
-        for offset, rec in enumerate(self.records, start=1):
-            rows.append(
-                AuditEvent(
-                    case_id=case_id,
-                    seq=last + offset,
-                    at=rec.at,
-                    actor=rec.actor,
-                    kind=rec.kind,
-                    task_id=rec.task_id,
-                    element_id=rec.element_id,
-                    data=rec.data,
-                )
-            )
+        for rec in self.records:
+            seq += 1
+            fields = {
+                "case_id": case_id,
+                "seq": seq,
+                "at": rec.at,
+                "actor": rec.actor,
+                "kind": rec.kind,
+                "task_id": rec.task_id,
+                "element_id": rec.element_id,
+                "data": rec.data,
+            }
+            digest = event_hash(fields, prev)
+            rows.append(AuditEvent(**fields, prev_hash=prev, hash=digest))
+            prev = digest
         session.add_all(rows)
         session.flush()
         self.records.clear()

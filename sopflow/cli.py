@@ -245,6 +245,17 @@ def cmd_archive(args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Recompute the audit hash chain; exit 1 naming the first event that does not match."""
+    engine = _engine(args)
+    with engine.db.reading() as session:
+        report = inbox.verify_audit_chain(session, args.case)
+    print(report.summary())
+    for problem in report.problems[1:]:
+        print(f"  juga: kasus {problem['case_id']} peristiwa #{problem['seq']}: {problem['reason']}")
+    return 0 if report.intact else 1
+
+
 def _print_outcome(outcome: Any) -> None:
     print(f"Kasus {outcome.case_id}: {outcome.status}")
     for t in outcome.open_tasks:
@@ -333,6 +344,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--role", action="append")
     p.add_argument("--name")
     p.add_argument("--password")
+    p = add(group("audit", "jejak audit"), "verify", cmd_audit_verify, "periksa rantai hash peristiwa audit")
+    p.add_argument("--case")
     archive = group("archive", "arsip dokumen")
     for action, help_text in (("list", "daftar arsip"), ("verify", "periksa SHA-256 setiap berkas arsip")):
         p = add(archive, action, cmd_archive, help_text)

@@ -26,6 +26,7 @@ from .case_queries import (
     process_versions,
     tasks_of_case,
     timeline_for_case,
+    verify_audit_chain,
 )
 from .dashboard import latest_service_result, overview
 from .errors import NotFound
@@ -50,6 +51,7 @@ __all__ = [
     "tasks_of_case",
     "timeline_for_case",
     "user_profile",
+    "verify_audit_chain",
 ]
 
 _ORDERS = {

@@ -95,7 +95,10 @@ class HumanTask(Base):
 
 
 class AuditEvent(Base):
-    """Append-only record of everything that happened to a case."""
+    """Append-only record of everything that happened to a case, hash-chained per case.
+
+    The database refuses UPDATE and DELETE on this table (triggers, migration 0003).
+    """
 
     __tablename__ = "audit_events"
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_audit_case_seq"),)
@@ -109,6 +112,8 @@ class AuditEvent(Base):
     task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     element_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class Document(Base):

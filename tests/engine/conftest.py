@@ -34,7 +34,7 @@ def uji_periksa_angka(params: dict, ctx) -> dict:
 
 @pytest.fixture
 def mini(engine: Engine, make_user) -> dict:
-    """Publish the mini process and create its users: ani (Pengusul, process owner), budi (Pemeriksa, U1+U2), cici (U1)."""
+    """Publish the mini process; users: ani (Pengusul, process owner), budi (Pemeriksa, U1+U2), cici (U1), dodi."""
     version = engine.publish_process(MINI, "ani")
     make_user("ani", lanes=["Pengusul"], roles=("aktor", "pemilik_proses"))
     make_user("budi", lanes=["Pemeriksa"], units=["U1", "U2"])

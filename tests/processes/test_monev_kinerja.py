@@ -88,6 +88,8 @@ def test_cli_demo_and_archive_verify(database, tmp_path, capsys):
     assert "sudah memiliki kasus" in capsys.readouterr().err
     assert main(["--data-dir", str(data_dir), "archive", "verify"]) == 0
     assert "UTUH" in capsys.readouterr().out
+    assert main(["--data-dir", str(data_dir), "audit", "verify"]) == 0
+    assert "Rantai audit utuh" in capsys.readouterr().out
     archived = [line for line in printed.splitlines() if line.startswith("Arsip:")]
     assert archived
     sha = archived[0].split("SHA-256 ")[1].split()[0]
