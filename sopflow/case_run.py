@@ -279,7 +279,9 @@ class CaseRun:
             session.flush()
         except StaleDataError:
             raise StaleInstance("Kasus telah diubah oleh pengguna lain; muat ulang lalu coba lagi.") from None
-        self.audit.write(session, self.case.id)
+        events = self.audit.write(session, self.case.id)
+        if events:
+            store.add_snapshot(session, self.case.id, events[-1].seq, self.case.state, now)
 
 
 def _sop_facts(spec: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from .demo import DEMO_PASSWORD, load_script, run_demo
 from .engine import Engine
 from .errors import InvalidForm, InvalidProcess, SopflowError
 from .files import FileStore
+from .history import export_bundle, verify_bundle
 from .settings import PROJECT_ROOT, Settings
 from .spec_loader import load_process_file
 from .tokens import issue_token
@@ -246,14 +247,27 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    """Recompute the audit hash chain; exit 1 naming the first event that does not match."""
-    engine = _engine(args)
-    with engine.db.reading() as session:
-        report = inbox.verify_audit_chain(session, args.case)
+    """Recompute the audit hash chain (or an exported bundle, offline); exit 1 naming the first mismatch."""
+    if args.bundle:
+        report = verify_bundle(args.bundle)
+    else:
+        engine = _engine(args)
+        with engine.db.reading() as session:
+            report = inbox.verify_audit_chain(session, args.case)
     print(report.summary())
     for problem in report.problems[1:]:
         print(f"  juga: kasus {problem['case_id']} peristiwa #{problem['seq']}: {problem['reason']}")
     return 0 if report.intact else 1
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    """Write a case's evidence bundle (events, BPMN version, documents, manifest) to a zip file."""
+    engine = _engine(args)
+    with engine.db.reading() as session:
+        data = export_bundle(session, engine.services.files, args.case)
+    Path(args.out).write_bytes(data)
+    print(f"Bundel bukti kasus {args.case} ditulis ke {args.out} ({len(data):,} byte).")
+    return 0
 
 
 def _print_outcome(outcome: Any) -> None:
@@ -344,8 +358,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--role", action="append")
     p.add_argument("--name")
     p.add_argument("--password")
-    p = add(group("audit", "jejak audit"), "verify", cmd_audit_verify, "periksa rantai hash peristiwa audit")
+    audit = group("audit", "jejak audit")
+    p = add(audit, "verify", cmd_audit_verify, "periksa rantai hash peristiwa audit (atau --bundle, luring)")
     p.add_argument("--case")
+    p.add_argument("--bundle", help="berkas .zip hasil 'audit export'")
+    p = add(audit, "export", cmd_audit_export, "ekspor bundel bukti satu kasus")
+    p.add_argument("case")
+    p.add_argument("--out", required=True)
     archive = group("archive", "arsip dokumen")
     for action, help_text in (("list", "daftar arsip"), ("verify", "periksa SHA-256 setiap berkas arsip")):
         p = add(archive, action, cmd_archive, help_text)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .files import RecordedFile
-from .models import Case, Document, HumanTask, ProcessVersion, User
+from .models import Case, CaseSnapshot, Document, HumanTask, ProcessVersion, User
 from .serializer import spec_state
 from .spec_loader import ProcessDefinition, build_definition
 
@@ -142,3 +144,28 @@ def count_rows(session: Session, model: Any, **where: Any) -> int:
     for column, value in where.items():
         query = query.where(getattr(model, column) == value)
     return int(session.scalar(query) or 0)
+
+
+def add_snapshot(session: Session, case_id: str, seq: int, state: str, now: datetime) -> None:
+    """Keep the workflow state after a command (zlib-compressed) under the command's last event."""
+    raw = state.encode("utf-8")
+    session.add(
+        CaseSnapshot(
+            case_id=case_id,
+            seq=seq,
+            state_sha256=hashlib.sha256(raw).hexdigest(),
+            state_zlib=zlib.compress(raw, 6),
+            created_at=now,
+        )
+    )
+
+
+def snapshot_at(session: Session, case_id: str, seq: int) -> tuple[int, str] | None:
+    """Return ``(snapshot_seq, state_json)`` of the latest snapshot taken at or before event ``seq``."""
+    row = session.execute(
+        select(CaseSnapshot.seq, CaseSnapshot.state_zlib)
+        .where(CaseSnapshot.case_id == case_id, CaseSnapshot.seq <= seq)
+        .order_by(CaseSnapshot.seq.desc())
+        .limit(1)
+    ).first()
+    return (row[0], zlib.decompress(row[1]).decode("utf-8")) if row else None

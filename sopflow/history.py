@@ -1,0 +1,226 @@
+"""A case's history for auditors: the case as it was at any event, and the evidence bundle.
+
+Everything here is read-only and derived from the audit events (and, for task data, the
+snapshot the engine keeps after each command). The bundle is verified offline by
+:func:`verify_bundle` without the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import store
+from .audit_chain import CHAIN_VERSION, ChainReport, verify_events
+from .errors import NotFound
+from .files import FileStore
+from .models import AuditEvent, Case, ProcessVersion
+
+_DONE = {"task_completed", "service_run", "script_run", "gateway_passed"}
+_COMPLETED_STATE = 64  # SpiffWorkflow TaskState.COMPLETED
+_READY_STATE = 16  # SpiffWorkflow TaskState.READY
+
+
+def case_at(session: Session, case_id: str, seq: int) -> dict[str, Any]:
+    """Return the case as it was right after event ``seq``: diagram state, open tasks and holders, documents, data.
+
+    Raises NotFound for an unknown case or event.
+    """
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.seq <= seq).order_by(AuditEvent.seq)
+    ).all()
+    if not events or events[-1].seq != seq:
+        raise NotFound(f"Peristiwa #{seq} pada kasus {case_id} tidak ditemukan.", case=case_id)
+    state = _replay_events(events)
+    snapshot = store.snapshot_at(session, case_id, seq)
+    bpmn_xml = session.scalar(select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == case.process_version_id))
+    return {
+        "case_id": case_id,
+        "periode": case.periode,
+        "event": _event_dict(events[-1]),
+        "bpmn_xml": bpmn_xml,
+        **state,
+        "snapshot_seq": snapshot[0] if snapshot else None,
+        "data": _latest_data(snapshot[1]) if snapshot else {},
+        "ready_in_snapshot": _ready_specs(snapshot[1]) if snapshot else [],
+    }
+
+
+def _replay_events(events: list[AuditEvent]) -> dict[str, Any]:
+    open_tasks: dict[str, dict[str, Any]] = {}
+    done: set[str] = set()
+    failed: set[str] = set()
+    documents: list[dict[str, Any]] = []
+    status = "berjalan"
+    for e in events:
+        data = e.data or {}
+        if e.kind == "task_ready":
+            open_tasks[e.task_id] = {
+                "task_id": e.task_id,
+                "element_id": e.element_id,
+                "lane": data.get("lane"),
+                "unit": data.get("unit"),
+                "label": data.get("label"),
+                "due_at": data.get("due_at"),
+                "claimed_by": None,
+                "escalated": False,
+            }
+        elif e.kind == "task_completed":
+            open_tasks.pop(e.task_id, None)
+        elif e.kind in ("task_claimed", "task_unclaimed", "task_reassigned") and e.task_id in open_tasks:
+            holder = {"task_claimed": e.actor, "task_unclaimed": None}.get(e.kind, data.get("after"))
+            open_tasks[e.task_id]["claimed_by"] = holder
+        elif e.kind == "task_escalated" and e.task_id in open_tasks:
+            open_tasks[e.task_id]["escalated"] = True
+        elif e.kind == "service_failed":
+            failed.add(e.element_id)
+        elif e.kind == "step_retried":
+            failed.discard(e.element_id)
+        elif e.kind == "document_stored":
+            documents.append({**data, "seq": e.seq, "element_id": e.element_id})
+        elif e.kind == "case_completed":
+            status = "selesai"
+        if e.kind in _DONE and e.element_id:
+            done.add(e.element_id)
+    active = {t["element_id"] for t in open_tasks.values()}
+    return {
+        "status": "gagal" if failed and status != "selesai" else status,
+        "completed": sorted(done - active - failed),
+        "active": sorted(active),
+        "failed": sorted(failed),
+        "open_tasks": sorted(open_tasks.values(), key=lambda t: (t["element_id"], t["label"] or "")),
+        "documents": documents,
+    }
+
+
+def _latest_data(state_json: str) -> dict[str, Any]:
+    """Return the data of the most recently completed task in a serialized workflow.
+
+    SpiffWorkflow stores a task's data as a delta against its parent, so the data is rebuilt
+    along the path from the root.
+    """
+    tasks = json.loads(state_json).get("tasks", {})
+    completed = [t for t in tasks.values() if t.get("state") == _COMPLETED_STATE]
+    if not completed:
+        return {}
+    task = max(completed, key=lambda t: t.get("last_state_change") or 0)
+    path = []
+    while task is not None:
+        path.append(task)
+        task = tasks.get(task.get("parent") or "")
+    data: dict[str, Any] = {}
+    for item in reversed(path):
+        if isinstance(item.get("data"), dict) and item["data"]:
+            data = dict(item["data"])
+        delta = item.get("delta") or {}
+        data.update(delta.get("updates") or {})
+        for key in delta.get("deletions") or []:
+            data.pop(key, None)
+    return data
+
+
+def _ready_specs(state_json: str) -> list[str]:
+    """Return the task spec names READY in a serialized workflow (top-level process)."""
+    tasks = json.loads(state_json).get("tasks", {})
+    return sorted(t["task_spec"] for t in tasks.values() if t.get("state") == _READY_STATE)
+
+
+def _event_dict(e: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "case_id": e.case_id,
+        "seq": e.seq,
+        "at": e.at.isoformat(timespec="microseconds"),
+        "actor": e.actor,
+        "kind": e.kind,
+        "task_id": e.task_id,
+        "element_id": e.element_id,
+        "data": e.data,
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
+
+
+def export_bundle(session: Session, files: FileStore, case_id: str) -> bytes:
+    """Return a zip with the case's events (JSON lines), its BPMN version, documents and a manifest."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
+    version = session.get_one(ProcessVersion, case.process_version_id)
+    events = [
+        _event_dict(e)
+        for e in session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
+    ]
+    members: dict[str, bytes] = {
+        "events.jsonl": "".join(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in events).encode(),
+        "process.bpmn": version.bpmn_xml.encode("utf-8"),
+        "process.json": json.dumps(
+            {"process_id": version.process_id, "version": version.version, "sha256": version.sha256}, indent=2
+        ).encode(),
+    }
+    for sha256 in sorted({e["data"]["sha256"] for e in events if e["kind"] == "document_stored"}):
+        members[f"documents/{sha256}"] = files.get(sha256)
+    manifest = {
+        "format": "sopflow-evidence-1",
+        "chain": CHAIN_VERSION,
+        "case_id": case_id,
+        "periode": case.periode,
+        "events": len(events),
+        "head": events[-1]["hash"] if events else None,
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    return buffer.getvalue()
+
+
+def verify_bundle(path: str | Path) -> ChainReport:
+    """Verify an evidence bundle offline: event chain, manifest, documents and BPMN against the events."""
+    report = ChainReport()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            manifest = json.loads(archive.read("manifest.json"))
+            contents = {name: archive.read(name) for name in names if name != "manifest.json"}
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+        report.problems.append({"case_id": "-", "seq": 0, "id": None, "reason": f"berkas bukti tidak terbaca: {exc}"})
+        return report
+    case_id = manifest.get("case_id", "-")
+
+    def problem(reason: str, seq: int = 0) -> None:
+        report.problems.append({"case_id": case_id, "seq": seq, "id": None, "reason": reason})
+
+    for name in sorted(set(manifest.get("files", {})) ^ set(contents)):
+        problem(f"berkas {name} {'hilang' if name in manifest.get('files', {}) else 'tidak tercatat di manifest'}")
+    for name, data in sorted(contents.items()):
+        if manifest.get("files", {}).get(name) not in (None, hashlib.sha256(data).hexdigest()):
+            problem(f"berkas {name} berubah (hash tidak cocok dengan manifest)")
+        if name.startswith("documents/") and hashlib.sha256(data).hexdigest() != name.removeprefix("documents/"):
+            problem(f"dokumen {name} berubah (isi tidak cocok dengan SHA-256-nya)")
+    events = [json.loads(line) for line in contents.get("events.jsonl", b"").decode().splitlines() if line]
+    chain_report = verify_events(events)
+    report.cases, report.events = chain_report.cases, chain_report.events
+    report.problems.extend(chain_report.problems)
+    if events and (manifest.get("head") != events[-1]["hash"] or manifest.get("events") != len(events)):
+        problem("kepala rantai atau jumlah peristiwa tidak cocok dengan manifest", events[-1]["seq"])
+    for e in events:
+        if e["kind"] == "document_stored" and f"documents/{e['data']['sha256']}" not in contents:
+            problem(f"dokumen {e['data']['filename']} dari peristiwa #{e['seq']} tidak ada di bundel", e["seq"])
+        if e["kind"] == "case_started":
+            bpmn = contents.get("process.bpmn", b"")
+            if hashlib.sha256(bpmn).hexdigest() != e["data"].get("process_sha256"):
+                problem("process.bpmn tidak cocok dengan versi proses saat kasus dimulai", e["seq"])
+    return report
