@@ -223,3 +223,24 @@ def _cases_with_events(session: Session, case_id: str | None) -> set[str]:
     if case_id:
         query = query.where(AuditEvent.case_id == case_id)
     return set(session.scalars(query))
+
+
+def search_cases(
+    session: Session,
+    periode: str | None = None,
+    status: str | None = None,
+    actor: str | None = None,
+    step: int | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Return cases matching every given filter: periode, status, an actor who did anything, a step it reached."""
+    query = select(Case.id).order_by(Case.periode.desc(), Case.started_at.desc()).limit(limit)
+    if periode:
+        query = query.where(Case.periode == periode)
+    if status:
+        query = query.where(Case.status == status)
+    if actor:
+        query = query.where(Case.id.in_(select(AuditEvent.case_id).where(AuditEvent.actor == actor)))
+    if step is not None:
+        query = query.where(Case.id.in_(select(HumanTask.case_id).where(HumanTask.step == step)))
+    return [case_summary(session, case_id) for case_id in session.scalars(query)]

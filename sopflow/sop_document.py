@@ -210,7 +210,7 @@ def _procedure_table(document: Any, steps: list[Step], lanes: list[str]) -> None
         for cell in cells:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         here = lane_index[step.lane]
-        entry = _side(lane_index[steps[position - 1].lane], here, "top") if position else None
+        entry = _side(here, lane_index[steps[position - 1].lane], "top") if position else None
         exit_ = _side(here, lane_index[steps[position + 1].lane], "down") if position + 1 < len(steps) else None
         png = symbol_png(step.symbol, step.label, entry, exit_)
         cell = cells[first_lane + here]

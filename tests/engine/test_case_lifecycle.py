@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sopflow import CompleteUserTask, InvalidForm, NotFound, StartInstance
-from sopflow.inbox import documents_of_case, tasks_for_user, tasks_of_case, timeline_for_case
+from sopflow.inbox import documents_of_case, search_cases, tasks_for_user, tasks_of_case, timeline_for_case
 from sopflow.models import Case
 
 
@@ -112,3 +112,15 @@ def test_carry_over_brings_the_previous_periode_result(engine, start):
     assert first_start["sebelumnya"] is None
     assert second_start["sebelumnya"]["periode"] == "2026-TW1"
     assert second_start["sebelumnya"]["hasil"]["nilai"] == 6
+
+
+def test_search_cases_by_periode_status_actor_and_step(engine, start):
+    first = start("2026-TW1")
+    engine.complete_user_task(CompleteUserTask(first.open_tasks[0]["task_id"], "dodi", {"angka": 2}))
+    start("2026-TW2")
+    with engine.db.reading() as session:
+        assert [c["periode"] for c in search_cases(session)] == ["2026-TW2", "2026-TW1"]
+        assert [c["periode"] for c in search_cases(session, periode="2026-TW1")] == ["2026-TW1"]
+        assert [c["periode"] for c in search_cases(session, actor="dodi")] == ["2026-TW1"]
+        assert [c["periode"] for c in search_cases(session, step=3)] == ["2026-TW1"]
+        assert search_cases(session, status="selesai") == []
