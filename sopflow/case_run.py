@@ -70,7 +70,7 @@ class CaseRun:
         definition = store.definition_of(version)
         if workflow is None:
             workflow = serializer.restore(case.state, version.spec_state, version.sha256)
-        files = CommandFiles(services.files)
+        files = CommandFiles(services.files, now=audit.now)
         run = cls(case, version, definition, workflow, services, audit, files, engine=None)  # type: ignore[arg-type]
         run.engine = SopflowScriptEngine(context_for=run._handler_context)
         # deserialization attaches SpiffWorkflow's unrestricted default engine: always replace it

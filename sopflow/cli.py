@@ -18,13 +18,11 @@ from typing import Any
 import handlers  # noqa: F401 - registers every handler
 
 from . import inbox
+from .cli_records import add_record_commands
+from .cli_records import engine_from_args as _engine
 from .commands import ClaimTask, CompleteUserTask, RetryFailedStep, StartInstance, UnclaimTask, Upload
-from .db import Database
 from .demo import DEMO_PASSWORD, load_script, run_demo
-from .engine import Engine
 from .errors import InvalidForm, InvalidProcess, SopflowError
-from .files import FileStore
-from .history import export_bundle, verify_bundle
 from .settings import PROJECT_ROOT, Settings
 from .spec_loader import load_process_file
 from .tokens import issue_token
@@ -53,13 +51,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SopflowError as exc:
         print(f"Galat: {exc.message}", file=sys.stderr)
         return 1
-
-
-def _engine(args: argparse.Namespace) -> Engine:
-    settings = Settings.from_env(data_dir=getattr(args, "data_dir", None))
-    db = Database(settings.database_url)
-    db.upgrade()
-    return Engine(db, settings)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -228,48 +219,6 @@ def cmd_escalate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_archive(args: argparse.Namespace) -> int:
-    """List archived documents and verify each file against its SHA-256."""
-    engine = _engine(args)
-    store = FileStore(engine.settings.files_dir)
-    with engine.db.reading() as session:
-        entries = inbox.archive_entries(session, args.case)
-    broken = 0
-    for entry in entries:
-        ok = store.verify(entry["sha256"]) if args.action == "verify" else None
-        broken += ok is False
-        mark = "" if ok is None else ("  UTUH" if ok else "  RUSAK/HILANG")
-        meta = entry["meta"]
-        print(f"{entry['case_id']}  {meta.get('periode', '-')}  {entry['filename']}  {entry['sha256']}{mark}")
-    if not entries:
-        print("Arsip kosong.")
-    return 1 if broken else 0
-
-
-def cmd_audit_verify(args: argparse.Namespace) -> int:
-    """Recompute the audit hash chain (or an exported bundle, offline); exit 1 naming the first mismatch."""
-    if args.bundle:
-        report = verify_bundle(args.bundle)
-    else:
-        engine = _engine(args)
-        with engine.db.reading() as session:
-            report = inbox.verify_audit_chain(session, args.case)
-    print(report.summary())
-    for problem in report.problems[1:]:
-        print(f"  juga: kasus {problem['case_id']} peristiwa #{problem['seq']}: {problem['reason']}")
-    return 0 if report.intact else 1
-
-
-def cmd_audit_export(args: argparse.Namespace) -> int:
-    """Write a case's evidence bundle (events, BPMN version, documents, manifest) to a zip file."""
-    engine = _engine(args)
-    with engine.db.reading() as session:
-        data = export_bundle(session, engine.services.files, args.case)
-    Path(args.out).write_bytes(data)
-    print(f"Bundel bukti kasus {args.case} ditulis ke {args.out} ({len(data):,} byte).")
-    return 0
-
-
 def _print_outcome(outcome: Any) -> None:
     print(f"Kasus {outcome.case_id}: {outcome.status}")
     for t in outcome.open_tasks:
@@ -358,18 +307,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--role", action="append")
     p.add_argument("--name")
     p.add_argument("--password")
-    audit = group("audit", "jejak audit")
-    p = add(audit, "verify", cmd_audit_verify, "periksa rantai hash peristiwa audit (atau --bundle, luring)")
-    p.add_argument("--case")
-    p.add_argument("--bundle", help="berkas .zip hasil 'audit export'")
-    p = add(audit, "export", cmd_audit_export, "ekspor bundel bukti satu kasus")
-    p.add_argument("case")
-    p.add_argument("--out", required=True)
-    archive = group("archive", "arsip dokumen")
-    for action, help_text in (("list", "daftar arsip"), ("verify", "periksa SHA-256 setiap berkas arsip")):
-        p = add(archive, action, cmd_archive, help_text)
-        p.set_defaults(action=action)
-        p.add_argument("--case")
+    add_record_commands(sub, add, group)
     return parser
 
 

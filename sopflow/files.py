@@ -6,10 +6,13 @@ import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from handlers.registry import HandlerError
+
+from .ooxml import canonicalise
 
 
 class FileStore:
@@ -79,6 +82,7 @@ class CommandFiles:
     recorded: list[RecordedFile] = field(default_factory=list)
     task_id: str = ""
     element_id: str = ""
+    now: datetime | None = None
 
     def put(
         self,
@@ -87,8 +91,15 @@ class CommandFiles:
         media_type: str,
         kind: str = "dokumen",
         meta: dict[str, Any] | None = None,
+        canonical: bool = True,
     ) -> dict[str, Any]:
-        """Store bytes and return their FileRef; recorded as a document of the current task."""
+        """Store bytes and return their FileRef; recorded as a document of the current task.
+
+        Generated Office documents are stored in canonical form dated with the command's
+        clock (see :mod:`sopflow.ooxml`); pass ``canonical=False`` for uploads.
+        """
+        if canonical and self.now is not None:
+            data = canonicalise(data, self.now)
         sha256 = self.store.put(data)
         ref = {"sha256": sha256, "filename": filename, "media_type": media_type, "size": len(data)}
         self.recorded.append(RecordedFile(ref, kind, dict(meta or {}), self.task_id, self.element_id))

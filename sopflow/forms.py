@@ -65,7 +65,12 @@ def prepare_submission(
             errors.append({"field": name, "message": problem})
             continue
         submission[name] = files.put(
-            upload.content, PurePath(upload.filename).name, media_type_of(upload.filename), "unggahan", {"field": name}
+            upload.content,
+            PurePath(upload.filename).name,
+            media_type_of(upload.filename),
+            "unggahan",
+            {"field": name},
+            canonical=False,  # an upload is evidence: stored exactly as received
         )
     for name, ref in (staged or {}).items():
         if name not in rules:

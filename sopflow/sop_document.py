@@ -35,17 +35,22 @@ MUTU_BAKU = ("Persyaratan/Kelengkapan", "Waktu", "Output")
 FONT = "Arial"
 SHADE = "D9E2F3"
 PAGE_LONG, PAGE_SHORT, MARGIN = Cm(29.7), Cm(21.0), Cm(2.0)
+_AFTER_SHD = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark", "w:tcPrChange")
 
 
 # --- docx helpers -------------------------------------------------------------------------------------------------
 
 
 def _shade(cell: Any, fill: str = SHADE) -> None:
+    """Give a cell a background colour (once, at its schema position inside ``w:tcPr``)."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    for old in tc_pr.findall(qn("w:shd")):
+        tc_pr.remove(old)
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shading)
+    tc_pr.insert_element_before(shading, *_AFTER_SHD)
 
 
 def _write(cell: Any, lines: list[str] | str, *, bold: bool = False, size: float = 9, center: bool = False) -> None:

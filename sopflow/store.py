@@ -62,6 +62,19 @@ def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
     )
 
 
+def version_of(session: Session, process_id: str, version: int | None = None) -> ProcessVersion:
+    """Return a stored version of a process (the newest published one when ``version`` is None)."""
+    if version is None:
+        row = latest_version(session, process_id)
+    else:
+        row = session.scalar(
+            select(ProcessVersion).where(ProcessVersion.process_id == process_id, ProcessVersion.version == version)
+        )
+    if row is None:
+        raise NotFound(f"Versi {version or 'terbaru'} proses {process_id!r} tidak ditemukan.", process=process_id)
+    return row
+
+
 def definition_of(version: ProcessVersion) -> ProcessDefinition:
     """Return the (cached) runnable definition of a stored version."""
     cached = _definitions.get(version.id)

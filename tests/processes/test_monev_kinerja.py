@@ -90,6 +90,13 @@ def test_cli_demo_and_archive_verify(database, tmp_path, capsys):
     assert "UTUH" in capsys.readouterr().out
     assert main(["--data-dir", str(data_dir), "audit", "verify"]) == 0
     assert "Rantai audit utuh" in capsys.readouterr().out
+    sop = tmp_path / "SOP.docx"
+    assert main(["--data-dir", str(data_dir), "sop-doc", "--version", "1", "--out", str(sop)]) == 0
+    assert "002/SOP/Diskominfo/BLG/2023" in "\n".join(p.text for p in DocxDocument(str(sop)).paragraphs) + "".join(
+        c.text for t in DocxDocument(str(sop)).tables for r in t.rows for c in r.cells
+    )
+    assert main(["--data-dir", str(data_dir), "sop-doc", "--version", "9", "--out", str(sop)]) == 1
+    capsys.readouterr()
     archived = [line for line in printed.splitlines() if line.startswith("Arsip:")]
     assert archived
     sha = archived[0].split("SHA-256 ")[1].split()[0]

@@ -1,0 +1,106 @@
+"""CLI commands about records: the audit chain, evidence bundles, the archive and the SOP document."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import inbox, store
+from .db import Database
+from .engine import Engine
+from .files import FileStore
+from .history import export_bundle, verify_bundle
+from .settings import Settings
+from .sop_document import render_sop_document
+from .spec_loader import load_process_file
+
+
+def engine_from_args(args: argparse.Namespace) -> Engine:
+    """Build the engine for a CLI call (``--data-dir`` / environment), with the schema up to date."""
+    settings = Settings.from_env(data_dir=getattr(args, "data_dir", None))
+    db = Database(settings.database_url)
+    db.upgrade()
+    return Engine(db, settings)
+
+
+_engine = engine_from_args
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    """List archived documents and verify each file against its SHA-256."""
+    engine = _engine(args)
+    store = FileStore(engine.settings.files_dir)
+    with engine.db.reading() as session:
+        entries = inbox.archive_entries(session, args.case)
+    broken = 0
+    for entry in entries:
+        ok = store.verify(entry["sha256"]) if args.action == "verify" else None
+        broken += ok is False
+        mark = "" if ok is None else ("  UTUH" if ok else "  RUSAK/HILANG")
+        meta = entry["meta"]
+        print(f"{entry['case_id']}  {meta.get('periode', '-')}  {entry['filename']}  {entry['sha256']}{mark}")
+    if not entries:
+        print("Arsip kosong.")
+    return 1 if broken else 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Recompute the audit hash chain (or an exported bundle, offline); exit 1 naming the first mismatch."""
+    if args.bundle:
+        report = verify_bundle(args.bundle)
+    else:
+        engine = _engine(args)
+        with engine.db.reading() as session:
+            report = inbox.verify_audit_chain(session, args.case)
+    print(report.summary())
+    for problem in report.problems[1:]:
+        print(f"  juga: kasus {problem['case_id']} peristiwa #{problem['seq']}: {problem['reason']}")
+    return 0 if report.intact else 1
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    """Write a case's evidence bundle (events, BPMN version, documents, manifest) to a zip file."""
+    engine = _engine(args)
+    with engine.db.reading() as session:
+        data = export_bundle(session, engine.services.files, args.case)
+    Path(args.out).write_bytes(data)
+    print(f"Bundel bukti kasus {args.case} ditulis ke {args.out} ({len(data):,} byte).")
+    return 0
+
+
+def cmd_sop_doc(args: argparse.Namespace) -> int:
+    """Write the official SOP document (.docx) generated from a BPMN file or a published version."""
+    if args.file:
+        definition = load_process_file(args.file)
+    else:
+        engine = _engine(args)
+        with engine.db.reading() as session:
+            definition = store.definition_of(store.version_of(session, args.process, args.version))
+    revised = date.fromisoformat(args.revised_on) if args.revised_on else None
+    Path(args.out).write_bytes(render_sop_document(definition, revised_on=revised))
+    print(f"Dokumen SOP {definition.properties.get('sop.nomor', definition.process_id)} ditulis ke {args.out}.")
+    return 0
+
+
+def add_record_commands(sub: Any, add: Any, group: Any) -> None:
+    """Register the audit, archive and sop-doc subcommands on the main parser."""
+    audit = group("audit", "jejak audit")
+    p = add(audit, "verify", cmd_audit_verify, "periksa rantai hash peristiwa audit (atau --bundle, luring)")
+    p.add_argument("--case")
+    p.add_argument("--bundle", help="berkas .zip hasil 'audit export'")
+    p = add(audit, "export", cmd_audit_export, "ekspor bundel bukti satu kasus")
+    p.add_argument("case")
+    p.add_argument("--out", required=True)
+    p = add(sub, "sop-doc", cmd_sop_doc, "buat dokumen SOP resmi (.docx) dari diagram")
+    p.add_argument("file", nargs="?", help="berkas .bpmn (atau gunakan --version)")
+    p.add_argument("--process", default="monev_kinerja")
+    p.add_argument("--version", type=int, help="nomor versi yang dipublikasikan (bawaan: terbaru)")
+    p.add_argument("--revised-on", help="tanggal revisi (YYYY-MM-DD) untuk diisikan")
+    p.add_argument("--out", required=True)
+    archive = group("archive", "arsip dokumen")
+    for action, help_text in (("list", "daftar arsip"), ("verify", "periksa SHA-256 setiap berkas arsip")):
+        p = add(archive, action, cmd_archive, help_text)
+        p.set_defaults(action=action)
+        p.add_argument("--case")
