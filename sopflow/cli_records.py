@@ -12,6 +12,7 @@ from .db import Database
 from .engine import Engine
 from .files import FileStore
 from .history import export_bundle, verify_bundle
+from .replay import replay_case
 from .settings import Settings
 from .sop_document import render_sop_document
 from .spec_loader import load_process_file
@@ -84,12 +85,23 @@ def cmd_sop_doc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_replay(args: argparse.Namespace) -> int:
+    """Re-execute a case from its recorded inputs; exit 1 naming the first divergence."""
+    engine = _engine(args)
+    with engine.db.reading() as session:
+        report = replay_case(session, engine.services.files, engine.settings.templates_dir, args.case)
+    print(report.summary())
+    return 0 if report.matches else 1
+
+
 def add_record_commands(sub: Any, add: Any, group: Any) -> None:
     """Register the audit, archive and sop-doc subcommands on the main parser."""
     audit = group("audit", "jejak audit")
     p = add(audit, "verify", cmd_audit_verify, "periksa rantai hash peristiwa audit (atau --bundle, luring)")
     p.add_argument("--case")
     p.add_argument("--bundle", help="berkas .zip hasil 'audit export'")
+    p = add(audit, "replay", cmd_audit_replay, "jalankan ulang kasus dari masukan tercatat dan bandingkan")
+    p.add_argument("case")
     p = add(audit, "export", cmd_audit_export, "ekspor bundel bukti satu kasus")
     p.add_argument("case")
     p.add_argument("--out", required=True)

@@ -11,6 +11,7 @@ import pytest
 from sopflow.cli import main
 from sopflow.demo import load_script, run_demo
 from sopflow.history import case_at, export_bundle, verify_bundle
+from sopflow.replay import replay_case
 from sopflow.inbox import timeline_for_case
 from sopflow.settings import PROJECT_ROOT
 
@@ -99,3 +100,11 @@ def test_bundle_verifies_offline_and_fails_after_any_edit(engine, demo_case, tmp
         broken = verify_bundle(edited(change))
         assert not broken.intact, change.__name__
     assert main(["audit", "verify", "--bundle", str(edited(edit_document))]) == 1
+
+
+def test_replay_of_the_demo_case_matches(engine, demo_case):
+
+    with engine.db.reading() as session:
+        report = replay_case(session, engine.services.files, engine.settings.templates_dir, demo_case)
+    assert report.matches, report.divergences
+    assert report.commands == 17 and report.service_steps == 8
