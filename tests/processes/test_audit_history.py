@@ -11,8 +11,8 @@ import pytest
 from sopflow.cli import main
 from sopflow.demo import load_script, run_demo
 from sopflow.history import case_at, export_bundle, verify_bundle
-from sopflow.replay import replay_case
 from sopflow.inbox import timeline_for_case
+from sopflow.replay import replay_case
 from sopflow.settings import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
