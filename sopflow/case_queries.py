@@ -16,7 +16,7 @@ from .models import AuditEvent, Case, Document, HumanTask, ProcessVersion, User
 from .task_rules import iter_bpmn_task_specs
 
 #: Audit events that mean "this BPMN element was executed".
-_DONE_KINDS = ("task_completed", "service_run", "script_run", "gateway_passed")
+_DONE_KINDS = ("case_started", "task_completed", "service_run", "script_run", "gateway_passed", "case_completed")
 
 
 def tasks_of_case(session: Session, case_id: str) -> list[dict[str, Any]]:

@@ -269,7 +269,7 @@ class CaseRun:
         if ended:
             self.case.completed_at = now
             self.case.result = jsonable(_end_data(self.workflow))
-            self.audit.add("case_completed")
+            self.audit.add("case_completed", None, _end_element(self.workflow))
         self.case.state = serializer.dump_state(self.workflow)
         self.case.serializer_version = serializer.SERIALIZER_VERSION
         self.case.updated_at = now
@@ -311,6 +311,11 @@ def _tree_depth(workflow: Any) -> int:
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in task.children)
     return deepest
+
+
+def _end_element(workflow: Any) -> str | None:
+    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)]
+    return ends[-1].task_spec.bpmn_id if ends else None
 
 
 def _end_data(workflow: Any) -> dict[str, Any]:

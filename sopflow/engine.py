@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from handlers import registry
 from handlers.registry import HandlerError
 
-from . import authz, forms, serializer, store, uploads
+from . import authz, case_migration, drafts, forms, serializer, store, uploads
 from .audit import AuditLog
 from .calendar import load_calendar
 from .case_run import CaseRun, Services, now_utc
@@ -26,9 +26,12 @@ from .commands import (
     CaseOutcome,
     ClaimTask,
     CompleteUserTask,
+    MigrateCases,
+    PublishDraft,
     PublishedVersion,
     ReassignTask,
     RetryFailedStep,
+    SaveDraft,
     StageUpload,
     StartInstance,
     UnclaimTask,
@@ -40,7 +43,7 @@ from .files import FileStore
 from .models import Case, HumanTask, ProcessVersion
 from .settings import Settings
 from .spec_loader import ProcessDefinition, load_process_file
-from .task_rules import human_spec
+from .task_rules import human_spec, start_event_id
 
 T = TypeVar("T")
 STALE_RETRIES = 3
@@ -70,6 +73,44 @@ class Engine:
         with self.db.unit_of_work() as session:
             row = store.publish_version(session, definition, actor, note, self.clock())
             return PublishedVersion(row.process_id, row.version, row.sha256, row.name)
+
+    def save_draft(self, cmd: SaveDraft) -> dict[str, Any]:
+        """Keep the edited diagram as the draft, even when invalid; see :func:`sopflow.drafts.save_draft`.
+
+        Raises PermissionDenied, NotFound (user), InvalidProcess (malformed or hostile XML; nothing stored).
+        """
+        with self.db.unit_of_work() as session:
+            return drafts.save_draft(session, cmd, self.clock())
+
+    def validate_bpmn(self, process_id: str, bpmn_xml: str) -> list[dict[str, Any]]:
+        """Return the problems ``[{"element", "message"}]`` of an edited diagram ([] when valid); saves nothing."""
+        with self.db.reading() as session:
+            return drafts.validate_bpmn(session, process_id, bpmn_xml)
+
+    def publish_draft(self, cmd: PublishDraft) -> PublishedVersion:
+        """Publish the draft as the next immutable version and delete it.
+
+        Raises PermissionDenied, InvalidForm (empty note), NotFound (no draft), InvalidProcess.
+        """
+        with self.db.unit_of_work() as session:
+            return drafts.publish_draft(session, cmd, self.clock())
+
+    def migration_preview(self, process_id: str, to_version: int) -> list[dict[str, Any]]:
+        """Tell for each running case on an older version whether it can move to ``to_version`` and why not.
+
+        Rows: ``{"case_id", "periode", "from_version", "can_migrate", "reason"}``. Raises NotFound.
+        """
+        with self.db.reading() as session:
+            target = store.version_of(session, process_id, to_version)
+            rows = case_migration.candidates(session, process_id, to_version)
+            return [case_migration.preview_case(case, version, target) for case, version in rows]
+
+    def migrate_cases(self, cmd: MigrateCases) -> list[dict[str, Any]]:
+        """Move running cases to ``cmd.to_version`` where safe, one transaction per case (rows add ``migrated``).
+
+        Raises PermissionDenied, NotFound (user or version).
+        """
+        return case_migration.migrate_cases(self.db, self.services, cmd, self.clock)
 
     # -- cases ----------------------------------------------------------------------------------
     def start_instance(self, cmd: StartInstance) -> CaseOutcome:
@@ -113,6 +154,8 @@ class Engine:
             run = CaseRun.open(case, version, self.services, audit, workflow=workflow)
             audit.add(
                 "case_started",
+                None,
+                start_event_id(definition.spec),
                 process_id=version.process_id,
                 process_version=version.version,
                 process_sha256=version.sha256,

@@ -23,7 +23,7 @@ from .errors import NotFound
 from .files import FileStore
 from .models import AuditEvent, Case, ProcessVersion
 
-_DONE = {"task_completed", "service_run", "script_run", "gateway_passed"}
+_DONE = {"case_started", "task_completed", "service_run", "script_run", "gateway_passed", "case_completed"}
 _COMPLETED_STATE = 64  # SpiffWorkflow TaskState.COMPLETED
 _READY_STATE = 16  # SpiffWorkflow TaskState.READY
 

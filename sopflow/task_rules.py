@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
@@ -48,6 +49,11 @@ def human_spec(spec: Any, element_id: str) -> Any | None:
         if task_spec.bpmn_id == element_id and is_human(task_spec):
             return task_spec
     return None
+
+
+def start_event_id(spec: Any) -> str | None:
+    """Return the id of the process's (first) BPMN start event."""
+    return next((s.bpmn_id for s in iter_bpmn_task_specs(spec) if isinstance(s, StartEvent)), None)
 
 
 def is_supporting(task_spec: Any) -> bool:
