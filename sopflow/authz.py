@@ -47,6 +47,16 @@ def check_may_start(user: User) -> None:
         )
 
 
+def check_may_edit_process(user: User) -> None:
+    """Raise PermissionDenied unless ``user`` may edit, publish and migrate a process (owner or admin)."""
+    if not is_read_only(user.roles) and any(r in user.roles for r in (ROLE_OWNER, ROLE_ADMIN)):
+        return
+    raise PermissionDenied(
+        f"Pengguna {user.username} tidak berwenang mengubah proses (hanya pemilik proses atau admin).",
+        user=user.username,
+    )
+
+
 def check_may_repair(user: User, lane: str | None) -> None:
     """Raise unless ``user`` may retry a failed step (admin, process owner, or member of its lane)."""
     if not is_read_only(user.roles) and (ROLE_ADMIN in user.roles or ROLE_OWNER in user.roles or lane in user.lanes):

@@ -246,6 +246,7 @@ class CaseRun:
             self.workflow,
             rows,
             self.case.id,
+            self.case.periode,
             now,
             self.services.calendar,
             self.services.timezone,

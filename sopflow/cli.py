@@ -18,6 +18,7 @@ from typing import Any
 import handlers  # noqa: F401 - registers every handler
 
 from . import inbox
+from .cli_process import add_process_commands
 from .cli_records import add_record_commands
 from .cli_records import engine_from_args as _engine
 from .commands import ClaimTask, CompleteUserTask, RetryFailedStep, StartInstance, UnclaimTask, Upload
@@ -272,6 +273,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--note", default="")
     p.add_argument("--actor", default="sistem")
     add(process, "list", cmd_process_list, "daftar versi yang dipublikasikan")
+    add_process_commands(process, add)
     p = add(sub, "start", cmd_start, "mulai kasus")
     p.add_argument("process")
     p.add_argument("--periode", required=True)

@@ -97,3 +97,32 @@ class PublishedVersion:
     version: int
     sha256: str
     name: str
+
+
+@dataclass(frozen=True)
+class SaveDraft:
+    """Keep the process owner's edited diagram as the draft of ``process_id`` (valid or not)."""
+
+    process_id: str
+    bpmn_xml: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class PublishDraft:
+    """Validate the draft of ``process_id`` and publish it as the newest immutable version."""
+
+    process_id: str
+    actor: str
+    note: str
+
+
+@dataclass(frozen=True)
+class MigrateCases:
+    """Move running cases of ``process_id`` to published version ``to_version`` where that is safe."""
+
+    process_id: str
+    to_version: int
+    actor: str
+    case_ids: tuple[str, ...] | None = None
+    dry_run: bool = False

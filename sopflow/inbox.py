@@ -33,6 +33,7 @@ from .dashboard import latest_service_result, overview
 from .errors import NotFound
 from .models import Case, HumanTask, ProcessVersion, User
 from .task_rules import human_spec, properties_of
+from .versions import diff_versions, draft_of, version_detail
 
 __all__ = [
     "TaskView",
@@ -40,8 +41,10 @@ __all__ = [
     "case_diagram",
     "case_summary",
     "cases",
+    "diff_versions",
     "document_for_user",
     "documents_of_case",
+    "draft_of",
     "escalations_for_user",
     "lane_members",
     "latest_service_result",
@@ -54,12 +57,13 @@ __all__ = [
     "timeline_for_case",
     "user_profile",
     "verify_audit_chain",
+    "version_detail",
 ]
 
 _ORDERS = {
     "due": (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.ready_at),
     "step": (HumanTask.step, HumanTask.due_at, HumanTask.ready_at),
-    "periode": (Case.periode.desc(), HumanTask.step, HumanTask.ready_at),
+    "periode": (HumanTask.periode.desc(), HumanTask.step, HumanTask.ready_at),
 }
 
 
@@ -104,8 +108,7 @@ def tasks_for_user(
     if user is None or not user.lanes or not user.active:
         return []
     query = (
-        select(HumanTask, Case.periode)
-        .join(Case, Case.id == HumanTask.case_id)
+        select(HumanTask)
         .where(HumanTask.state == "ready", HumanTask.lane.in_(user.lanes))
         .where(or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == username))
         .where(or_(HumanTask.unit.is_(None), HumanTask.unit.in_(user.units or [""])))
@@ -115,8 +118,8 @@ def tasks_for_user(
     if step is not None:
         query = query.where(HumanTask.step == step)
     if periode:
-        query = query.where(Case.periode == periode)
-    return [_view(row, p) for row, p in session.execute(query)]
+        query = query.where(HumanTask.periode == periode)
+    return [_view(row) for row in session.scalars(query)]
 
 
 def escalations_for_user(session: Session, username: str, now: datetime) -> list[TaskView]:
@@ -125,12 +128,11 @@ def escalations_for_user(session: Session, username: str, now: datetime) -> list
     if user is None or not user.lanes:
         return []
     query = (
-        select(HumanTask, Case.periode)
-        .join(Case, Case.id == HumanTask.case_id)
+        select(HumanTask)
         .where(HumanTask.state == "ready", HumanTask.escalated_to.in_(user.lanes), HumanTask.due_at < now)
         .order_by(HumanTask.due_at)
     )
-    return [_view(row, p) for row, p in session.execute(query)]
+    return [_view(row) for row in session.scalars(query)]
 
 
 def task_detail(session: Session, task_id: str) -> dict[str, Any]:
@@ -142,7 +144,7 @@ def task_detail(session: Session, task_id: str) -> dict[str, Any]:
     definition = store.definition_of(session.get_one(ProcessVersion, case.process_version_id))
     spec = human_spec(definition.spec, row.element_id)
     props = properties_of(spec) if spec is not None else {}
-    task = _view(row, case.periode).__dict__ | {
+    task = _view(row).__dict__ | {
         "state": row.state,
         "completed_at": row.completed_at,
         "completed_by": row.completed_by,
@@ -191,11 +193,11 @@ def user_profile(session: Session, username: str) -> dict[str, Any] | None:
     }
 
 
-def _view(row: HumanTask, periode: str) -> TaskView:
+def _view(row: HumanTask) -> TaskView:
     return TaskView(
         task_id=row.id,
         case_id=row.case_id,
-        periode=periode,
+        periode=row.periode,
         element_id=row.element_id,
         name=row.name,
         step=row.step,

@@ -52,6 +52,18 @@ class ProcessVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class ProcessDraft(Base):
+    """The process owner's work in progress on a process diagram (one per process; may be invalid)."""
+
+    __tablename__ = "process_drafts"
+
+    process_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    base_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
 class Case(Base):
     """A running or finished case (process instance) with its serialized workflow state."""
 
@@ -88,6 +100,8 @@ class HumanTask(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    # copied from the case so the inbox never joins ``cases`` (planners misjudge that join at scale)
+    periode: Mapped[str] = mapped_column(String(40), default="")
     element_id: Mapped[str] = mapped_column(String(120))
     name: Mapped[str] = mapped_column(String(300))
     lane: Mapped[str] = mapped_column(String(120))

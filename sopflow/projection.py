@@ -49,13 +49,16 @@ def due_at(task_spec: Any, ready_utc: datetime, calendar: WorkingCalendar, timez
     return due.astimezone(UTC).replace(tzinfo=None)
 
 
-def new_row(task: Any, case_id: str, now: datetime, calendar: WorkingCalendar, timezone: str) -> HumanTask:
+def new_row(
+    task: Any, case_id: str, periode: str, now: datetime, calendar: WorkingCalendar, timezone: str
+) -> HumanTask:
     """Build the projection row of a task that just became ready."""
     spec = task.task_spec
     step = (properties_of(spec).get("sop.step") or "").strip()
     return HumanTask(
         id=str(task.id),
         case_id=case_id,
+        periode=periode,
         element_id=spec.bpmn_id,
         name=spec.bpmn_name or spec.bpmn_id,
         lane=spec.lane or "",
@@ -72,6 +75,7 @@ def sync(
     workflow: Any,
     open_rows: dict[str, HumanTask],
     case_id: str,
+    periode: str,
     now: datetime,
     calendar: WorkingCalendar,
     timezone: str,
@@ -92,7 +96,7 @@ def sync(
         row.completed_at = now
         row.completed_by = completed_by.get(task_id)
         closed.append(row)
-    new = [new_row(t, case_id, now, calendar, timezone) for tid, t in ready.items() if tid not in open_rows]
+    new = [new_row(t, case_id, periode, now, calendar, timezone) for tid, t in ready.items() if tid not in open_rows]
     return new, closed
 
 

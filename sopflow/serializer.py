@@ -76,7 +76,16 @@ def restore(state_json: str, spec_json: str, cache_key: str) -> BpmnWorkflow:
 
 def new_workflow(definition: ProcessDefinition, spec_json: str, cache_key: str) -> BpmnWorkflow:
     """Create a fresh workflow from the stored spec of a version (same objects a restore yields)."""
+    return BpmnWorkflow(*load_specs(spec_json, cache_key))
+
+
+def load_specs(spec_json: str, cache_key: str) -> tuple[Any, dict[str, Any]]:
+    """Return ``(spec, subprocess_specs)`` objects rebuilt from a version's stored spec."""
     specs = _specs(spec_json, cache_key)
     spec = _serializer.from_dict(specs["spec"])
-    subprocess_specs = {name: _serializer.from_dict(s) for name, s in specs["subprocess_specs"].items()}
-    return BpmnWorkflow(spec, subprocess_specs)
+    return spec, {name: _serializer.from_dict(s) for name, s in specs["subprocess_specs"].items()}
+
+
+def registry() -> Any:
+    """Return the configured converter registry (SpiffWorkflow's diff helpers compare specs through it)."""
+    return _registry

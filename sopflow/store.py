@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .files import RecordedFile
-from .models import Case, CaseSnapshot, Document, HumanTask, ProcessVersion, User
+from .models import Case, CaseSnapshot, Document, HumanTask, ProcessDraft, ProcessVersion, User
 from .serializer import spec_state
 from .spec_loader import ProcessDefinition, build_definition
 
@@ -82,6 +82,26 @@ def definition_of(version: ProcessVersion) -> ProcessDefinition:
         cached = build_definition(version.bpmn_xml, dict(version.forms), dict(version.config))
         _definitions[version.id] = cached
     return cached
+
+
+def put_draft(session: Session, process_id: str, bpmn_xml: str, actor: str, now: datetime) -> ProcessDraft:
+    """Create or replace the draft of a process; a new draft remembers the version it started from."""
+    draft = session.get(ProcessDraft, process_id)
+    if draft is None:
+        latest = latest_version(session, process_id)
+        draft = ProcessDraft(process_id=process_id, base_version=latest.version if latest else None)
+        session.add(draft)
+    draft.bpmn_xml, draft.updated_by, draft.updated_at = bpmn_xml, actor, now
+    session.flush()
+    return draft
+
+
+def draft_row(session: Session, process_id: str) -> ProcessDraft:
+    """Return the draft of a process, or raise NotFound."""
+    draft = session.get(ProcessDraft, process_id)
+    if draft is None:
+        raise NotFound(f"Proses {process_id!r} tidak memiliki draf.", process=process_id)
+    return draft
 
 
 def lock_case(session: Session, case_id: str) -> Case:
