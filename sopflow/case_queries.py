@@ -93,6 +93,7 @@ def timeline_for_case(session: Session, case_id: str) -> list[dict[str, Any]]:
     rows = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
     return [
         {
+            "id": e.id,
             "seq": e.seq,
             "at": e.at,
             "actor": e.actor,
@@ -100,6 +101,8 @@ def timeline_for_case(session: Session, case_id: str) -> list[dict[str, Any]]:
             "task_id": e.task_id,
             "element_id": e.element_id,
             "data": e.data,
+            "prev_hash": e.prev_hash,
+            "hash": e.hash,
         }
         for e in rows
     ]

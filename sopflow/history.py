@@ -11,10 +11,12 @@ import hashlib
 import io
 import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case as sql_case
+from sqlalchemy import null, select
 from sqlalchemy.orm import Session
 
 from . import store
@@ -23,6 +25,7 @@ from .errors import NotFound
 from .files import FileStore
 from .models import AuditEvent, Case, ProcessVersion
 
+_NEEDS_DATA = ("task_ready", "task_reassigned", "document_stored")
 _DONE = {"case_started", "task_completed", "service_run", "script_run", "gateway_passed", "case_completed"}
 _COMPLETED_STATE = 64  # SpiffWorkflow TaskState.COMPLETED
 _READY_STATE = 16  # SpiffWorkflow TaskState.READY
@@ -33,36 +36,43 @@ def case_at(session: Session, case_id: str, seq: int) -> dict[str, Any]:
 
     Raises NotFound for an unknown case or event.
     """
-    case = session.get(Case, case_id)
-    if case is None:
+    header = session.execute(select(Case.periode, Case.process_version_id).where(Case.id == case_id)).first()
+    if header is None:
         raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
-    events = session.scalars(
-        select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.seq <= seq).order_by(AuditEvent.seq)
+    # decode the JSON payload only of the events the replay needs (service payloads are large)
+    payload = sql_case((AuditEvent.kind.in_(_NEEDS_DATA), AuditEvent.data), else_=null())
+    events = session.execute(
+        select(AuditEvent.seq, AuditEvent.kind, AuditEvent.actor, AuditEvent.task_id, AuditEvent.element_id, payload)
+        .where(AuditEvent.case_id == case_id, AuditEvent.seq <= seq)
+        .order_by(AuditEvent.seq)
     ).all()
-    if not events or events[-1].seq != seq:
+    if not events or events[-1][0] != seq:
         raise NotFound(f"Peristiwa #{seq} pada kasus {case_id} tidak ditemukan.", case=case_id)
     state = _replay_events(events)
+    event = session.scalar(select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.seq == seq))
     snapshot = store.snapshot_at(session, case_id, seq)
-    bpmn_xml = session.scalar(select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == case.process_version_id))
+    parsed = json.loads(snapshot[1]) if snapshot else {}
+    bpmn_xml = session.scalar(select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == header[1]))
     return {
         "case_id": case_id,
-        "periode": case.periode,
-        "event": _event_dict(events[-1]),
+        "periode": header[0],
+        "event": _event_dict(event),
         "bpmn_xml": bpmn_xml,
         **state,
         "snapshot_seq": snapshot[0] if snapshot else None,
-        "data": _latest_data(snapshot[1]) if snapshot else {},
-        "ready_in_snapshot": _ready_specs(snapshot[1]) if snapshot else [],
+        "data": _latest_data(parsed),
+        "ready_in_snapshot": _ready_specs(parsed),
     }
 
 
-def _replay_events(events: list[AuditEvent]) -> dict[str, Any]:
+def _replay_events(events: list[Any]) -> dict[str, Any]:
+    """Fold (seq, kind, actor, task_id, element_id, data) rows into the state after the last one."""
     open_tasks: dict[str, dict[str, Any]] = {}
     done: set[str] = set()
     failed: set[str] = set()
     documents: list[dict[str, Any]] = []
     status = "berjalan"
-    for e in events:
+    for e in (_Row(*row) for row in events):
         data = e.data or {}
         if e.kind == "task_ready":
             open_tasks[e.task_id] = {
@@ -103,13 +113,23 @@ def _replay_events(events: list[AuditEvent]) -> dict[str, Any]:
     }
 
 
-def _latest_data(state_json: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Row:
+    seq: int
+    kind: str
+    actor: str
+    task_id: str | None
+    element_id: str | None
+    data: dict[str, Any] | None
+
+
+def _latest_data(state: str | dict[str, Any]) -> dict[str, Any]:
     """Return the data of the most recently completed task in a serialized workflow.
 
     SpiffWorkflow stores a task's data as a delta against its parent, so the data is rebuilt
     along the path from the root.
     """
-    tasks = json.loads(state_json).get("tasks", {})
+    tasks = (json.loads(state) if isinstance(state, str) else state).get("tasks", {})
     completed = [t for t in tasks.values() if t.get("state") == _COMPLETED_STATE]
     if not completed:
         return {}
@@ -129,9 +149,9 @@ def _latest_data(state_json: str) -> dict[str, Any]:
     return data
 
 
-def _ready_specs(state_json: str) -> list[str]:
-    """Return the task spec names READY in a serialized workflow (top-level process)."""
-    tasks = json.loads(state_json).get("tasks", {})
+def _ready_specs(state: dict[str, Any]) -> list[str]:
+    """Return the task spec names READY in a parsed serialized workflow (top-level process)."""
+    tasks = state.get("tasks", {})
     return sorted(t["task_spec"] for t in tasks.values() if t.get("state") == _READY_STATE)
 
 

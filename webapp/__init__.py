@@ -74,7 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     engine = Engine(db, settings, clock) if clock else Engine(db, settings)
     app.extensions["sopflow"] = SopflowExtension(engine=engine, db=db, settings=settings)
 
-    from . import api, auth, cases, inbox, overview
+    from . import api, auditor, auth, cases, editor, inbox, overview
 
     login = LoginManager(app)
     login.login_view = "auth.login"
@@ -83,7 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login.user_loader(auth.load_user)
 
     csrf = CSRFProtect(app)
-    for module in (auth, inbox, cases, overview):
+    for module in (auth, inbox, cases, overview, auditor, editor):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
