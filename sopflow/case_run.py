@@ -282,7 +282,7 @@ class CaseRun:
             raise StaleInstance("Kasus telah diubah oleh pengguna lain; muat ulang lalu coba lagi.") from None
         events = self.audit.write(session, self.case.id)
         if events:
-            store.add_snapshot(session, self.case.id, events[-1].seq, self.case.state, now)
+            store.add_snapshot(session, self.case.id, events[-1].seq, self.case.state, now, _summary(self.workflow))
 
 
 def _sop_facts(spec: Any) -> dict[str, Any]:
@@ -312,6 +312,14 @@ def _tree_depth(workflow: Any) -> int:
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in task.children)
     return deepest
+
+
+def _summary(workflow: Any) -> dict[str, Any]:
+    """Return the data of the most recently completed task and the READY task specs, for point-in-time views."""
+    completed = workflow.get_tasks(state=TaskState.COMPLETED)
+    latest = max(completed, key=lambda t: t.last_state_change, default=None)
+    ready = sorted(t.task_spec.name for t in workflow.get_tasks(state=TaskState.READY))
+    return jsonable({"data": dict(latest.data) if latest is not None else {}, "ready": ready})
 
 
 def _end_element(workflow: Any) -> str | None:

@@ -50,8 +50,11 @@ def case_at(session: Session, case_id: str, seq: int) -> dict[str, Any]:
         raise NotFound(f"Peristiwa #{seq} pada kasus {case_id} tidak ditemukan.", case=case_id)
     state = _replay_events(events)
     event = session.scalar(select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.seq == seq))
-    snapshot = store.snapshot_at(session, case_id, seq)
-    parsed = json.loads(snapshot[1]) if snapshot else {}
+    snapshot = store.snapshot_summary_at(session, case_id, seq)
+    summary = snapshot[1] if snapshot else {"data": {}, "ready": []}
+    if summary is None:  # a snapshot written before summaries existed: derive it from the full state
+        parsed = json.loads(store.snapshot_at(session, case_id, seq)[1])
+        summary = {"data": _latest_data(parsed), "ready": _ready_specs(parsed)}
     bpmn_xml = session.scalar(select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == header[1]))
     return {
         "case_id": case_id,
@@ -60,8 +63,8 @@ def case_at(session: Session, case_id: str, seq: int) -> dict[str, Any]:
         "bpmn_xml": bpmn_xml,
         **state,
         "snapshot_seq": snapshot[0] if snapshot else None,
-        "data": _latest_data(parsed),
-        "ready_in_snapshot": _ready_specs(parsed),
+        "data": summary["data"],
+        "ready_in_snapshot": summary["ready"],
     }
 
 

@@ -219,4 +219,6 @@ class CaseSnapshot(Base):
     seq: Mapped[int] = mapped_column(Integer)
     state_sha256: Mapped[str] = mapped_column(String(64))
     state_zlib: Mapped[bytes] = mapped_column(LargeBinary)
+    # what the point-in-time view needs (latest task data, ready task specs), so it never inflates the state
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)

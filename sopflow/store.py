@@ -179,7 +179,9 @@ def count_rows(session: Session, model: Any, **where: Any) -> int:
     return int(session.scalar(query) or 0)
 
 
-def add_snapshot(session: Session, case_id: str, seq: int, state: str, now: datetime) -> None:
+def add_snapshot(
+    session: Session, case_id: str, seq: int, state: str, now: datetime, summary: dict[str, Any] | None = None
+) -> None:
     """Keep the workflow state after a command (zlib-compressed) under the command's last event."""
     raw = state.encode("utf-8")
     session.add(
@@ -188,6 +190,7 @@ def add_snapshot(session: Session, case_id: str, seq: int, state: str, now: date
             seq=seq,
             state_sha256=hashlib.sha256(raw).hexdigest(),
             state_zlib=zlib.compress(raw, 6),
+            summary=summary,
             created_at=now,
         )
     )
@@ -202,3 +205,14 @@ def snapshot_at(session: Session, case_id: str, seq: int) -> tuple[int, str] | N
         .limit(1)
     ).first()
     return (row[0], zlib.decompress(row[1]).decode("utf-8")) if row else None
+
+
+def snapshot_summary_at(session: Session, case_id: str, seq: int) -> tuple[int, dict[str, Any] | None] | None:
+    """Return ``(snapshot_seq, summary)`` of the latest snapshot at or before event ``seq`` (no state decoding)."""
+    row = session.execute(
+        select(CaseSnapshot.seq, CaseSnapshot.summary)
+        .where(CaseSnapshot.case_id == case_id, CaseSnapshot.seq <= seq)
+        .order_by(CaseSnapshot.seq.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
