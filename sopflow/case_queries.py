@@ -91,21 +91,24 @@ def archive_entries(session: Session, case_id: str | None = None) -> list[dict[s
 def timeline_for_case(session: Session, case_id: str) -> list[dict[str, Any]]:
     """Return a case's audit events in order."""
     rows = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
-    return [
-        {
-            "id": e.id,
-            "seq": e.seq,
-            "at": e.at,
-            "actor": e.actor,
-            "kind": e.kind,
-            "task_id": e.task_id,
-            "element_id": e.element_id,
-            "data": e.data,
-            "prev_hash": e.prev_hash,
-            "hash": e.hash,
-        }
-        for e in rows
-    ]
+    return [event_row(e) for e in rows]
+
+
+def event_row(e: AuditEvent) -> dict[str, Any]:
+    """Return an audit event as a plain dict (every column; ``at`` stays a naive-UTC datetime)."""
+    return {
+        "id": e.id,
+        "case_id": e.case_id,
+        "seq": e.seq,
+        "at": e.at,
+        "actor": e.actor,
+        "kind": e.kind,
+        "task_id": e.task_id,
+        "element_id": e.element_id,
+        "data": e.data,
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
 
 
 def case_diagram(session: Session, case_id: str, now: datetime) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import store
 from .audit_chain import CHAIN_VERSION, ChainReport, verify_events
+from .case_queries import event_row
 from .errors import NotFound
 from .files import FileStore
 from .models import AuditEvent, Case, ProcessVersion
@@ -159,19 +160,7 @@ def _ready_specs(state: dict[str, Any]) -> list[str]:
 
 
 def _event_dict(e: AuditEvent) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "case_id": e.case_id,
-        "seq": e.seq,
-        "at": e.at.isoformat(timespec="microseconds"),
-        "actor": e.actor,
-        "kind": e.kind,
-        "task_id": e.task_id,
-        "element_id": e.element_id,
-        "data": e.data,
-        "prev_hash": e.prev_hash,
-        "hash": e.hash,
-    }
+    return {**event_row(e), "at": e.at.isoformat(timespec="microseconds")}
 
 
 def export_bundle(session: Session, files: FileStore, case_id: str) -> bytes:
