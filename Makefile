@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean chromium
 
 install: $(VENV)/.installed
 
@@ -23,7 +23,17 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium (Debian package) for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "chromium not found: run 'sudo apt-get install -y chromium' (browser tests are skipped without it)"; \
+		fi; }
+
+test: lint chromium
 	$(BIN)/pytest
 
 clean:
