@@ -10,20 +10,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from docx import Document as DocxDocument
-from docx.enum.section import WD_ORIENT
-from docx.shared import Cm, Pt
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from sopflow import history, inbox
 from sopflow.authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
 
+from .audit_paper import working_paper_docx
 from .auth import current_username, role_required
 from .cases import STATUS_LABELS
 
@@ -198,7 +195,7 @@ def working_paper(case_id: str) -> Response:
         record = _case_record(session, case_id)
     name = "kertas_kerja_" + _file_stem(record["case"]) + ".docx"
     return Response(
-        _working_paper_docx(record),
+        working_paper_docx(record, f"{current_user.full_name} ({current_username()})", _local),
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
@@ -233,7 +230,6 @@ def _case_record(session: Any, case_id: str) -> dict[str, Any]:
     chain = inbox.verify_audit_chain(session, case_id)
     rows = inbox.timeline_for_case(session, case_id)
     unreadable = _unreadable_documents(rows)
-    rows = _with_hashes(session, case_id, rows, bundle_possible=not unreadable)
     documents = inbox.documents_of_case(session, case_id)
     files = _ext().engine.services.files
     documents = [{**d, "intact": files.verify(d["sha256"])} for d in documents]
@@ -273,26 +269,6 @@ def _case_record(session: Any, case_id: str) -> dict[str, Any]:
         "problems": [p for p in chain.problems if p["case_id"] == case_id],
         "unreadable": unreadable,
     }
-
-
-def _with_hashes(session: Any, case_id: str, rows: list[dict[str, Any]], bundle_possible: bool) -> list[dict[str, Any]]:
-    """Add ``id``, ``prev_hash`` and ``hash`` to timeline rows.
-
-    :func:`sopflow.inbox.timeline_for_case` does not return them (yet); until it does they are
-    read from the case's evidence bundle (:func:`sopflow.history.export_bundle`), the only
-    read-only query that exposes every event's hash. When the bundle cannot be built (a
-    document missing from or changed in the store) the hashes stay empty.
-    """
-    if not rows or "hash" in rows[0]:
-        return rows
-    chained: dict[int, dict[str, Any]] = {}
-    if bundle_possible:
-        bundle = history.export_bundle(session, _ext().engine.services.files, case_id)
-        with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
-            lines = archive.read("events.jsonl").decode("utf-8").splitlines()
-        chained = {e["seq"]: e for e in (json.loads(line) for line in lines if line)}
-    empty = {"id": None, "prev_hash": None, "hash": None}
-    return [{**row, **{k: chained.get(row["seq"], empty)[k] for k in empty}} for row in rows]
 
 
 def _unreadable_documents(rows: list[dict[str, Any]]) -> list[str]:
@@ -382,96 +358,3 @@ def _file_stem(case: dict[str, Any]) -> str:
 
 
 # -- the working paper -----------------------------------------------------------------------------
-def _working_paper_docx(record: dict[str, Any]) -> bytes:
-    """Build the kertas kerja: case header, integrity result, the timeline table, documents with SHA-256."""
-    case, chain = record["case"], record["chain"]
-    document = DocxDocument()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.5))
-    document.styles["Normal"].font.size = Pt(9)
-    document.add_heading("Kertas Kerja Audit — Riwayat Kasus", level=0)
-    now = datetime.now(UTC).replace(tzinfo=None)
-    header = [
-        ("Nomor kasus", case["case_id"]),
-        ("Proses", f"{case['process_id']} (versi proses #{case['process_version_id']})"),
-        ("Periode", case["periode"]),
-        ("Status", STATUS_LABELS.get(case["status"], case["status"])),
-        ("Dimulai", f"{_local(case['started_at'])} oleh {case['started_by']}"),
-        ("Selesai", _local(case["completed_at"]) or "-"),
-        ("Disusun oleh", f"{current_user.full_name} ({current_username()})"),
-        ("Tanggal penyusunan", _local(now)),
-    ]
-    _table(document, None, header, widths=(4.5, 22.0))
-    document.add_heading("Hasil pemeriksaan integritas rantai audit", level=1)
-    document.add_paragraph(chain.summary())
-    for problem in record["problems"]:
-        document.add_paragraph(f"Peristiwa #{problem['seq']}: {problem['reason']}", style="List Bullet")
-    document.add_heading("Linimasa peristiwa", level=1)
-    rows = [
-        (
-            str(e["seq"]),
-            _local(e["at"]),
-            e["actor"],
-            e["kind_label"],
-            str(e["step"] if e["step"] is not None else "-"),
-            e["element_id"] or "-",
-            _change_summary(e),
-            (e["hash"] or "-")[:16],
-        )
-        for e in record["events"]
-    ]
-    head = ("#", "Waktu", "Pelaku", "Jenis", "Langkah", "Elemen", "Perubahan data / rincian", "Hash")
-    _table(document, head, rows, widths=(1.0, 3.4, 2.8, 2.8, 1.4, 4.2, 8.4, 2.7))
-    document.add_heading("Dokumen", level=1)
-    docs = [
-        (
-            d["filename"],
-            d["kind"],
-            str(d["size"]),
-            _local(d["created_at"]),
-            d["sha256"],
-            "utuh" if d["intact"] else "BERUBAH/HILANG",
-        )
-        for d in record["documents"]
-    ]
-    _table(
-        document,
-        ("Berkas", "Jenis", "Ukuran (byte)", "Dibuat", "SHA-256", "Berkas tersimpan"),
-        docs,
-        widths=(5.5, 2.4, 2.0, 3.4, 10.7, 2.7),
-    )
-    document.add_heading("Catatan auditor", level=1)
-    document.add_paragraph("\n\n")
-    document.add_paragraph("Disusun oleh: ____________________        Direviu oleh: ____________________")
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def _change_summary(event: dict[str, Any]) -> str:
-    if event["changes"]:
-        parts = [
-            f"{c['key'] + ': ' if c['key'] else ''}{c['before']['preview']} → {c['after']['preview']}"
-            for c in event["changes"]
-        ]
-        return "; ".join(parts)
-    if event["document"]:
-        return f"{event['document'].get('filename')} (SHA-256 {str(event['document'].get('sha256'))[:16]}…)"
-    text = " ".join(event["details"].split())
-    return text[:160] + ("…" if len(text) > 160 else "")
-
-
-def _table(document: Any, head: tuple[str, ...] | None, rows: list[tuple[str, ...]], widths: tuple[float, ...]) -> None:
-    """Add a bordered table (optional bold header row) with the given column widths in cm."""
-    table = document.add_table(rows=0, cols=len(widths))
-    table.style = "Table Grid"
-    for values, bold in ([(head, True)] if head else []) + [(r, False) for r in rows]:
-        cells = table.add_row().cells
-        for cell, value, width in zip(cells, values, widths, strict=True):
-            cell.width = Cm(width)
-            run = cell.paragraphs[0].add_run(str(value))
-            run.bold = bold
-            run.font.size = Pt(8)
