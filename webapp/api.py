@@ -25,11 +25,7 @@ Datetimes are ISO 8601 UTC with a ``Z`` suffix.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import re
-from collections.abc import Mapping
-from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
@@ -54,6 +50,18 @@ from sopflow import (
     tokens,
 )
 
+from .api_support import (
+    ApiError,
+    ApiUser,
+    error_code,
+    error_response,
+    invalid,
+    json_body,
+    parse_json_object,
+    reply,
+    required_string,
+    to_json,
+)
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -64,36 +72,6 @@ MAX_LIMIT = 500
 _PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 
 
-@dataclasses.dataclass(frozen=True)
-class ApiUser:
-    """The caller a bearer token resolved to (a snapshot, detached from any session)."""
-
-    username: str
-    roles: tuple[str, ...]
-    lanes: tuple[str, ...]
-    units: tuple[str, ...]
-
-    @property
-    def read_only(self) -> bool:
-        """Tell whether the user may only read (same rule as the pages: :func:`sopflow.authz.is_read_only`)."""
-        return authz.is_read_only(self.roles)
-
-    def may_see(self, task: Mapping[str, Any]) -> bool:
-        """Tell whether the user may read a task (same rule as the task page)."""
-        return authz.may_view_task(self.roles, self.lanes, self.units, dict(task))
-
-
-class ApiError(Exception):
-    """An error found by the API layer itself (bad request shape), rendered like engine errors."""
-
-    def __init__(self, status: int, code: str, message: str, fields: Mapping[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fields = dict(fields or {})
-
-
 # -- plumbing -------------------------------------------------------------------------------------
 def _engine() -> Engine:
     return current_app.extensions["sopflow"].engine
@@ -101,76 +79,6 @@ def _engine() -> Engine:
 
 def _user() -> ApiUser:
     return g.api_user
-
-
-def to_json(value: Any) -> Any:
-    """Return ``value`` as JSON-ready data: dataclasses as objects, datetimes as ISO 8601 UTC with ``Z``."""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(timespec="seconds") + "Z"
-    if isinstance(value, date):
-        return value.isoformat()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [to_json(v) for v in value]
-    return value
-
-
-def _reply(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    response = jsonify(to_json(payload))
-    response.status_code = status
-    for name, val in (headers or {}).items():
-        response.headers[name] = val
-    return response
-
-
-def error_response(
-    status: int,
-    code: str,
-    message: str,
-    fields: Mapping[str, list[str]] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    """Return the API's error body ``{"error": {"code", "message", "fields"}}`` with ``status``."""
-    return _reply({"error": {"code": code, "message": message, "fields": dict(fields or {})}}, status, headers)
-
-
-def _error_code(exc: SopflowError) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
-
-
-def _json_body() -> dict[str, Any]:
-    """Parse the request body as a JSON object; an empty body is ``{}``. Raise ApiError 400 otherwise."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
-    return _parse_json_object(raw, "Badan permintaan")
-
-
-def _parse_json_object(raw: bytes | str, what: str) -> dict[str, Any]:
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "invalid_json", f"{what} bukan JSON yang sah.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", f"{what} harus berupa objek JSON.")
-    return body
-
-
-def _required_string(body: Mapping[str, Any], name: str, fields: dict[str, list[str]]) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        fields.setdefault(name, []).append("Wajib diisi (teks).")
-        return ""
-    return value.strip()
-
-
-def _invalid(fields: Mapping[str, list[str]]) -> ApiError:
-    return ApiError(422, "invalid_form", "Isian permintaan belum benar; periksa pesan pada setiap isian.", fields)
 
 
 # -- authentication ------------------------------------------------------------------------------
@@ -205,7 +113,7 @@ def authenticate() -> Response | None:
 @bp.errorhandler(SopflowError)
 def _sopflow_error(exc: SopflowError) -> Response:
     fields = exc.field_errors() if isinstance(exc, InvalidForm) else {}
-    return error_response(exc.http_status, _error_code(exc), exc.message, fields)
+    return error_response(exc.http_status, error_code(exc), exc.message, fields)
 
 
 @bp.errorhandler(ApiError)
@@ -264,20 +172,20 @@ def start_case() -> Response:
         raise PermissionDenied(
             f"Hanya pemilik proses atau admin yang dapat memulai kasus; {user.username} tidak.", user=user.username
         )
-    body = _json_body()
+    body = json_body()
     fields: dict[str, list[str]] = {}
-    process_id = _required_string(body, "process_id", fields)
-    periode = _required_string(body, "periode", fields)
+    process_id = required_string(body, "process_id", fields)
+    periode = required_string(body, "periode", fields)
     data = body.get("data", {})
     if data is None:
         data = {}
     if not isinstance(data, dict):
         fields.setdefault("data", []).append("Harus berupa objek JSON.")
     if fields:
-        raise _invalid(fields)
+        raise invalid(fields)
     outcome = _engine().start_instance(StartInstance(process_id, user.username, periode, data))
     location = url_for("api.get_case", case_id=outcome.case_id)
-    return _reply(outcome, 201, {"Location": location})
+    return reply(outcome, 201, {"Location": location})
 
 
 @bp.get("/cases/<case_id>")
@@ -290,7 +198,7 @@ def get_case(case_id: str) -> Response:
         summary = inbox.case_summary(session, case_id)
         summary["tasks"] = inbox.tasks_of_case(session, case_id)
         summary["documents"] = inbox.documents_of_case(session, case_id)
-    return _reply(summary)
+    return reply(summary)
 
 
 @bp.get("/tasks")
@@ -320,7 +228,7 @@ def list_tasks() -> Response:
             order=order,
             limit=limit if limit is not None else 200,
         )
-    return _reply({"tasks": [to_json(v) | {"overdue": v.is_overdue(now)} for v in views]})
+    return reply({"tasks": [to_json(v) | {"overdue": v.is_overdue(now)} for v in views]})
 
 
 def _int_arg(
@@ -354,7 +262,7 @@ def get_task(task_id: str) -> Response:
     if not _user().may_see(task):
         unit = f" ({task['unit']})" if task["unit"] else ""
         raise NotAssignee(f"Tugas ini milik lane {task['lane']}{unit}.", task=task_id, user=_user().username)
-    return _reply(detail)
+    return reply(detail)
 
 
 @bp.post("/tasks/<task_id>/claim")
@@ -364,7 +272,7 @@ def claim_task(task_id: str) -> Response:
     Response 200: the task. Errors: 403 not the caller's lane/unit or auditor; 404 unknown task;
     409 claimed by someone else (``task_claimed_by_other``) or no longer ready (``task_not_ready``).
     """
-    return _reply(_engine().claim_task(ClaimTask(task_id, _user().username)))
+    return reply(_engine().claim_task(ClaimTask(task_id, _user().username)))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
@@ -373,7 +281,7 @@ def unclaim_task(task_id: str) -> Response:
 
     Response 200: the task. Errors: 403, 404, 409 as for claim.
     """
-    return _reply(_engine().unclaim_task(UnclaimTask(task_id, _user().username)))
+    return reply(_engine().unclaim_task(UnclaimTask(task_id, _user().username)))
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -395,9 +303,9 @@ def complete_task(task_id: str) -> Response:
                 continue
             uploads[name] = Upload(storage.filename, storage.read())
     else:
-        data = _json_body()
+        data = json_body()
     outcome = _engine().complete_user_task(CompleteUserTask(task_id, _user().username, data, uploads))
-    return _reply(outcome)
+    return reply(outcome)
 
 
 def _multipart_data() -> dict[str, Any]:
@@ -409,7 +317,7 @@ def _multipart_data() -> dict[str, Any]:
         return {}
     if not raw.strip():
         return {}
-    return _parse_json_object(raw, "Bagian 'data'")
+    return parse_json_object(raw, "Bagian 'data'")
 
 
 @bp.post("/tasks/<task_id>/files/<field>")
@@ -425,11 +333,11 @@ def stage_upload(task_id: str, field: str) -> Response:
         raise ApiError(400, "bad_request", "Kirim berkas sebagai multipart/form-data pada bagian 'file'.")
     storage = request.files.get("file") or request.files.get(field)
     if storage is None or not storage.filename:
-        raise _invalid({field: ["Berkas belum dipilih (bagian 'file' pada multipart/form-data)."]})
+        raise invalid({field: ["Berkas belum dipilih (bagian 'file' pada multipart/form-data)."]})
     staged = _engine().stage_upload(
         StageUpload(task_id, _user().username, field, Upload(storage.filename, storage.read()))
     )
-    return _reply(staged, 201)
+    return reply(staged, 201)
 
 
 @bp.post("/tasks/<task_id>/reassign")
@@ -440,12 +348,12 @@ def reassign_task(task_id: str) -> Response:
     Errors: 400 malformed JSON; 403 not the lane's head, or the target may not act on the task;
     404 unknown task or user; 409 task no longer ready; 422 ``to_user`` missing.
     """
-    body = _json_body()
+    body = json_body()
     fields: dict[str, list[str]] = {}
-    to_user = _required_string(body, "to_user", fields)
+    to_user = required_string(body, "to_user", fields)
     if fields:
-        raise _invalid(fields)
-    return _reply(_engine().reassign_task(ReassignTask(task_id, _user().username, to_user)))
+        raise invalid(fields)
+    return reply(_engine().reassign_task(ReassignTask(task_id, _user().username, to_user)))
 
 
 _FALLBACK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
