@@ -24,24 +24,28 @@ def tasks_of_case(session: Session, case_id: str) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.ready_at, HumanTask.step)
     )
-    return [
-        {
-            "task_id": r.id,
-            "element_id": r.element_id,
-            "name": r.name,
-            "step": r.step,
-            "lane": r.lane,
-            "unit": r.unit,
-            "label": r.label,
-            "state": r.state,
-            "claimed_by": r.claimed_by,
-            "ready_at": r.ready_at,
-            "due_at": r.due_at,
-            "completed_at": r.completed_at,
-            "completed_by": r.completed_by,
-        }
-        for r in rows
-    ]
+    return [task_row(r) for r in rows]
+
+
+def task_row(r: HumanTask) -> dict[str, Any]:
+    """Return a task projection row as a plain dict (times naive UTC)."""
+    return {
+        "task_id": r.id,
+        "case_id": r.case_id,
+        "periode": r.periode,
+        "element_id": r.element_id,
+        "name": r.name,
+        "step": r.step,
+        "lane": r.lane,
+        "unit": r.unit,
+        "label": r.label,
+        "state": r.state,
+        "claimed_by": r.claimed_by,
+        "ready_at": r.ready_at,
+        "due_at": r.due_at,
+        "completed_at": r.completed_at,
+        "completed_by": r.completed_by,
+    }
 
 
 def case_summary(session: Session, case_id: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from handlers.registry import HandlerError
 from . import authz, case_migration, drafts, forms, serializer, store, uploads
 from .audit import AuditLog
 from .calendar import load_calendar
+from .case_queries import task_row
 from .case_run import CaseRun, Services, now_utc
 from .commands import (
     CaseOutcome,
@@ -40,7 +41,7 @@ from .db import Database
 from .errors import InvalidForm, NotFound, SopflowError, StaleInstance, TaskNotReady
 from .escalation import escalate_overdue
 from .files import FileStore
-from .models import Case, HumanTask, ProcessVersion
+from .models import Case, ProcessVersion
 from .settings import Settings
 from .spec_loader import ProcessDefinition, load_process_file
 from .task_rules import human_spec, start_event_id
@@ -214,9 +215,9 @@ class Engine:
                 raise TaskNotReady(f"Tugas '{row.name}' sudah diselesaikan atau tidak lagi aktif.", task=task_id)
             authz.check_not_claimed_by_other(user, row)
             if claim and row.claimed_by == user.username:
-                return _task_dict(row)  # claiming twice is harmless
+                return task_row(row)  # claiming twice is harmless
             if not claim and row.claimed_by is None:
-                return _task_dict(row)
+                return task_row(row)
             now = self.clock()
             row.claimed_by = user.username if claim else None
             row.claimed_at = now if claim else None
@@ -225,7 +226,7 @@ class Engine:
             audit.add("task_claimed" if claim else "task_unclaimed", row.id, row.element_id, lane=row.lane)
             session.flush()
             audit.write(session, case.id)
-            return _task_dict(row)
+            return task_row(row)
 
     def complete_user_task(self, cmd: CompleteUserTask) -> CaseOutcome:
         """Complete a ready user task with form data and uploads, then run the engine steps.
@@ -287,7 +288,7 @@ class Engine:
             case.updated_at = now
             session.flush()
             audit.write(session, case.id)
-            return _task_dict(row)
+            return task_row(row)
 
     def stage_upload(self, cmd: StageUpload) -> dict[str, Any]:
         """Store a file for an upload field of a ready task; completion may then reference its ``upload_id``.
@@ -368,23 +369,7 @@ def _run_form_validator(run: CaseRun, task: Any, schema: dict[str, Any] | None, 
         raise SopflowError(f"Pemeriksaan formulir '{name}' gagal: {type(exc).__name__}: {exc}") from exc
 
 
-def _task_dict(row: HumanTask) -> dict[str, Any]:
-    return {
-        "task_id": row.id,
-        "case_id": row.case_id,
-        "element_id": row.element_id,
-        "name": row.name,
-        "lane": row.lane,
-        "unit": row.unit,
-        "label": row.label,
-        "step": row.step,
-        "state": row.state,
-        "claimed_by": row.claimed_by,
-        "due_at": row.due_at,
-    }
-
-
 def _outcome(session: Session, case: Case) -> CaseOutcome:
     rows = store.open_task_rows(session, case.id)
-    tasks = sorted((_task_dict(r) for r in rows.values()), key=lambda t: (t["step"] or 0, t["label"] or ""))
+    tasks = sorted((task_row(r) for r in rows.values()), key=lambda t: (t["step"] or 0, t["label"] or ""))
     return CaseOutcome(case.id, case.status, case.version, tasks, case.failure)
