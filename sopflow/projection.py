@@ -24,7 +24,8 @@ def ready_human_tasks(workflow: Any) -> list[Any]:
     return workflow.get_tasks(state=TaskState.READY, manual=True)
 
 
-def _evaluate(task: Any, prop: str) -> str | None:
+def evaluate_property(task: Any, prop: str) -> str | None:
+    """Evaluate a task's expression property (``sopflow.unit``/``sopflow.label``) in the sandbox, as text."""
     expression = properties_of(task.task_spec).get(prop)
     if not expression:
         return None
@@ -62,8 +63,8 @@ def new_row(
         element_id=spec.bpmn_id,
         name=spec.bpmn_name or spec.bpmn_id,
         lane=spec.lane or "",
-        unit=_evaluate(task, "sopflow.unit"),
-        label=_evaluate(task, "sopflow.label"),
+        unit=evaluate_property(task, "sopflow.unit"),
+        label=evaluate_property(task, "sopflow.label"),
         step=int(step) if step.isdigit() else None,
         state="ready",
         ready_at=now,

@@ -28,13 +28,10 @@ from .errors import NotFound
 from .files import CommandFiles, FileStore
 from .history import _latest_data
 from .models import AuditEvent, Case, ProcessVersion
-from .projection import ready_human_tasks
-from .sandbox import SandboxEnvironment
+from .projection import evaluate_property, ready_human_tasks
 from .script_engine import SopflowScriptEngine
-from .task_rules import properties_of
 
 _COMMANDS = ("case_started", "task_completed", "step_retried")
-_env = SandboxEnvironment()
 
 
 class _OverlayStore(FileStore):
@@ -159,11 +156,7 @@ def _apply(workflow: Any, command: AuditEvent, labels: dict[str, tuple[str, str 
 
 
 def _label(task: Any) -> str | None:
-    expression = properties_of(task.task_spec).get("sopflow.label")
-    if not expression:
-        return None
-    value = _env.evaluate(expression, task.data)
-    return None if value is None else str(value)
+    return evaluate_property(task, "sopflow.label")
 
 
 def _compare(
