@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,10 +27,13 @@ from .audit import AuditLog, jsonable
 from .calendar import WorkingCalendar
 from .errors import ExpressionRejected, HandlerFailed, SopflowError, StaleInstance, TaskNotReady
 from .files import CommandFiles, FileStore
+from .logs import get_logger
 from .models import Case, ProcessVersion
 from .script_engine import SopflowScriptEngine
 from .spec_loader import ProcessDefinition
 from .task_rules import properties_of
+
+log = get_logger(__name__)
 
 #: SpiffWorkflow's task iterator silently stops past a tree depth of 1000; refuse to get near it.
 MAX_TREE_DEPTH = 900
@@ -43,6 +47,7 @@ class Services:
     calendar: WorkingCalendar
     timezone: str
     templates_dir: Any
+    notifier: Any = None
 
 
 @dataclass
@@ -59,6 +64,7 @@ class CaseRun:
     engine: SopflowScriptEngine
     completed_by: dict[str, str] = field(default_factory=dict)
     failure: dict[str, Any] | None = None
+    deferred: str | None = None
     files_reported: int = 0
     script_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -130,16 +136,34 @@ class CaseRun:
         self.completed_by[str(task.id)] = self.audit.actor
         task.run()
 
-    def advance(self) -> None:
-        """Run every engine step that is ready; a failing step is kept in ERROR with its message."""
+    def advance(self, defer_services: bool = False) -> None:
+        """Run every engine step that is ready; a failing step is kept in ERROR with its message.
+
+        With ``defer_services`` the run stops before the first ready service task and
+        remembers it in :attr:`deferred` (its element id): the command records an outbox job
+        and a worker runs the service steps after commit. Gateways and scripts still run here.
+        """
+        self.deferred = None
+        hook = self._before_step_deferring if defer_services else self._before_step
         try:
-            self.workflow.do_engine_steps(will_complete_task=self._before_step, did_complete_task=self._record_step)
+            self.workflow.do_engine_steps(will_complete_task=hook, did_complete_task=self._record_step)
+        except _ServiceDeferred as stop:
+            self.deferred = stop.element_id
         except Exception as exc:
             self._record_failure(exc)
 
     def _before_step(self, task: Any) -> None:
         if isinstance(task.task_spec, ScriptTask):
             self.script_inputs[str(task.id)] = jsonable(task.data)
+
+    def _before_step_deferring(self, task: Any) -> None:
+        if is_service_step(task.task_spec):
+            raise _ServiceDeferred(task.task_spec.bpmn_id)
+        self._before_step(task)
+
+    def has_engine_work(self) -> bool:
+        """Tell whether any non-human task is ready to run (e.g. service steps left for a job)."""
+        return any(not t.task_spec.manual for t in self.workflow.get_tasks(state=TaskState.READY))
 
     def _record_step(self, task: Any) -> None:
         spec = task.task_spec
@@ -199,6 +223,16 @@ class CaseRun:
             errors=errors,
             params=next((r.params for r in reversed(self.engine.runs) if r.error is not None), None),
         )
+        failed_run = next((r for r in reversed(self.engine.runs) if r.error is not None), None)
+        log.error(
+            "step_failed",
+            case_id=self.case.id,
+            task_id=self.failure["task_id"],
+            element_id=self.failure["element_id"],
+            operation=failed_run.operation if failed_run else None,
+            error=message,
+            exc_info=exc,
+        )
 
     def _report_new_files(self) -> None:
         """Audit the files stored since the last report, so events keep the order things happened."""
@@ -253,6 +287,10 @@ class CaseRun:
             self.completed_by,
         )
         session.add_all(new)
+        if self.services.notifier is not None and new:
+            session.flush()
+            for row in new:
+                self.services.notifier.task_ready(session, row, self.definition.name, now)
         for row in new:
             self.audit.add(
                 "task_ready",
@@ -283,6 +321,33 @@ class CaseRun:
         events = self.audit.write(session, self.case.id)
         if events:
             store.add_snapshot(session, self.case.id, events[-1].seq, self.case.state, now, _summary(self.workflow))
+
+
+class _ServiceDeferred(Exception):
+    """Raised before a service task runs when the command leaves service steps to a job."""
+
+    def __init__(self, element_id: str) -> None:
+        super().__init__(element_id)
+        self.element_id = element_id
+
+
+def run_engine_steps(workflow: Any, defer_services: bool = False) -> str | None:
+    """Run the ready engine steps without hooks (replay); return the deferred service element, if any."""
+
+    def stop_at_services(task: Any) -> None:
+        if is_service_step(task.task_spec):
+            raise _ServiceDeferred(task.task_spec.bpmn_id)
+
+    try:
+        workflow.do_engine_steps(will_complete_task=stop_at_services if defer_services else None)
+    except _ServiceDeferred as stop:
+        return stop.element_id
+    return None
+
+
+def is_service_step(spec: Any) -> bool:
+    """Tell whether a task spec is a service task (the steps that run in a worker)."""
+    return isinstance(spec, ServiceTask)
 
 
 def _sop_facts(spec: Any) -> dict[str, Any]:

@@ -87,6 +87,8 @@ class CaseOutcome:
     version: int
     open_tasks: list[dict[str, Any]]
     failure: dict[str, Any] | None = None
+    #: the case's queued, running or failed jobs (service steps waiting for a worker)
+    jobs: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ docstring names the errors it raises; all derive from :class:`SopflowError`.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any, TypeVar
@@ -23,6 +25,7 @@ from .audit import AuditLog
 from .calendar import load_calendar
 from .case_queries import task_row
 from .case_run import CaseRun, Services, now_utc
+from .command_log import logged_command
 from .commands import (
     CaseOutcome,
     ClaimTask,
@@ -39,9 +42,14 @@ from .commands import (
 )
 from .db import Database
 from .errors import InvalidForm, NotFound, SopflowError, StaleInstance, TaskNotReady
-from .escalation import escalate_overdue
+from .escalation import SYSTEM_ACTOR, escalate_overdue
 from .files import FileStore
-from .models import Case, ProcessVersion
+from .jobs import outbox, timers
+from .jobs.notifications import Notifier
+from .jobs.outbox import ADVANCE_CASE, SEND_EMAIL, command_transaction
+from .jobs.runner import JobResult, JobRunner
+from .jobs.transport import Transport, make_transport
+from .models import Case, Job, ProcessVersion
 from .settings import Settings
 from .spec_loader import ProcessDefinition, load_process_file
 from .task_rules import human_spec, start_event_id
@@ -53,18 +61,41 @@ STALE_RETRIES = 3
 class Engine:
     """Runs sopflow commands against one database and file store."""
 
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime] = now_utc) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Callable[[], datetime] = now_utc,
+        transport: Transport | None = None,
+    ) -> None:
+        """Wire the engine; ``transport`` defaults to :func:`sopflow.jobs.transport.make_transport` (settings)."""
         self.db = db
         self.settings = settings
         self.clock = clock
+        self.notifier = Notifier(settings)
         self.services = Services(
             files=FileStore(settings.files_dir),
             calendar=load_calendar(str(settings.calendar_file)),
             timezone=settings.timezone,
             templates_dir=settings.templates_dir,
+            notifier=self.notifier,
         )
+        self.jobs = JobRunner(
+            db,
+            lambda: self.clock(),
+            kinds={ADVANCE_CASE: self._advance_case, SEND_EMAIL: self.notifier.send_email},
+            on_failed={SEND_EMAIL: self.notifier.email_failed},
+        )
+        self.transport = transport or make_transport(settings, self.jobs)
+        self.jobs.dispatch = self.transport.send
+        self.jobs.send_later = lambda job_id, countdown: self.transport.send([job_id], countdown)
+
+    def _command(self) -> AbstractContextManager[Session]:
+        """One command's transaction; the jobs it records go to the transport after commit."""
+        return command_transaction(self.db, self.transport.send)
 
     # -- process versions -------------------------------------------------------------------
+    @logged_command
     def publish_process(self, source: str | Path | ProcessDefinition, actor: str, note: str = "") -> PublishedVersion:
         """Validate a BPMN file (or definition) and store it as the newest published version.
 
@@ -75,6 +106,7 @@ class Engine:
             row = store.publish_version(session, definition, actor, note, self.clock())
             return PublishedVersion(row.process_id, row.version, row.sha256, row.name)
 
+    @logged_command
     def save_draft(self, cmd: SaveDraft) -> dict[str, Any]:
         """Keep the edited diagram as the draft, even when invalid; see :func:`sopflow.drafts.save_draft`.
 
@@ -88,6 +120,7 @@ class Engine:
         with self.db.reading() as session:
             return drafts.validate_bpmn(session, process_id, bpmn_xml)
 
+    @logged_command
     def publish_draft(self, cmd: PublishDraft) -> PublishedVersion:
         """Publish the draft as the next immutable version and delete it.
 
@@ -106,6 +139,7 @@ class Engine:
             rows = case_migration.candidates(session, process_id, to_version)
             return [case_migration.preview_case(case, version, target) for case, version in rows]
 
+    @logged_command
     def migrate_cases(self, cmd: MigrateCases) -> list[dict[str, Any]]:
         """Move running cases to ``cmd.to_version`` where safe, one transaction per case (rows add ``migrated``).
 
@@ -114,14 +148,17 @@ class Engine:
         return case_migration.migrate_cases(self.db, self.services, cmd, self.clock)
 
     # -- cases ----------------------------------------------------------------------------------
+    @logged_command
     def start_instance(self, cmd: StartInstance) -> CaseOutcome:
         """Start a case on the latest published version with validated start data.
 
         Reads the process's start form (defaults fill process variables) and, when the
         process declares ``sopflow.carry_over``, sets ``sebelumnya`` from the previous
-        completed case. Raises NotFound, PermissionDenied, InvalidForm.
+        completed case. The start's own service steps (e.g. preparing forms) run in this
+        command, so start data a step refuses creates no case. Raises NotFound,
+        PermissionDenied, InvalidForm.
         """
-        with self.db.unit_of_work() as session:
+        with self._command() as session:
             version = store.latest_version(session, cmd.process_id)
             if version is None:
                 raise NotFound(f"Proses {cmd.process_id!r} belum dipublikasikan.", process=cmd.process_id)
@@ -189,6 +226,7 @@ class Engine:
             )
         return data
 
+    @logged_command
     def claim_task(self, cmd: ClaimTask) -> dict[str, Any]:
         """Claim a ready task for ``cmd.actor``.
 
@@ -196,6 +234,7 @@ class Engine:
         """
         return self._with_retry(lambda: self._claim(cmd.task_id, cmd.actor, claim=True))
 
+    @logged_command
     def unclaim_task(self, cmd: UnclaimTask) -> dict[str, Any]:
         """Release a task claimed by ``cmd.actor`` back to the lane.
 
@@ -228,18 +267,22 @@ class Engine:
             audit.write(session, case.id)
             return task_row(row)
 
+    @logged_command
     def complete_user_task(self, cmd: CompleteUserTask) -> CaseOutcome:
         """Complete a ready user task with form data and uploads, then run the engine steps.
 
         The form is validated against the task's schema and its ``x-sopflow-validate``
-        handler first; on any problem InvalidForm is raised and nothing changes. A failing
-        service step afterwards is kept in ERROR (outcome.failure) with the user's data saved.
+        handler first; on any problem InvalidForm is raised and nothing changes. Service
+        steps that follow are recorded as an outbox job in the same transaction and run after
+        commit (in-process without a broker: the outcome then already shows their result;
+        with Celery: ``outcome.jobs`` lists them as queued). A failing service step is kept in
+        ERROR (outcome.failure) with the user's data saved.
         Raises NotFound, NotAssignee, TaskClaimedByOther, TaskNotReady, InvalidForm.
         """
         return self._with_retry(lambda: self._complete(cmd))
 
     def _complete(self, cmd: CompleteUserTask) -> CaseOutcome:
-        with self.db.unit_of_work() as session:
+        with self._command() as session:
             case_id = store.task_row(session, cmd.task_id).case_id
             case = store.lock_case(session, case_id)
             row = store.task_row(session, cmd.task_id)
@@ -259,10 +302,13 @@ class Engine:
             form = forms.prepare_submission(schema, data, cmd.uploads, run.files, staged)
             _run_form_validator(run, task, schema, form)
             run.submit(task, form)
-            run.advance()
+            run.advance(defer_services=True)
             run.save(session)
-            return _outcome(session, case)
+            self._defer_service_steps(session, run, user.username)
+            case_id = case.id
+        return self.case_outcome(case_id)
 
+    @logged_command
     def reassign_task(self, cmd: ReassignTask) -> dict[str, Any]:
         """Give a ready task to another member of its lane (and unit), claimed in their name.
 
@@ -290,6 +336,7 @@ class Engine:
             audit.write(session, case.id)
             return task_row(row)
 
+    @logged_command
     def stage_upload(self, cmd: StageUpload) -> dict[str, Any]:
         """Store a file for an upload field of a ready task; completion may then reference its ``upload_id``.
 
@@ -318,16 +365,18 @@ class Engine:
                 self.clock(),
             )
 
+    @logged_command
     def escalate_overdue(self) -> list[dict[str, Any]]:
         """Escalate every overdue ready task to its lane's superior (see :mod:`sopflow.escalation`)."""
-        return escalate_overdue(self.db, self.clock())
+        return escalate_overdue(self.db, self.clock(), self.notifier, self.transport.send)
 
+    @logged_command
     def retry_failed_step(self, cmd: RetryFailedStep) -> CaseOutcome:
         """Run the case's failed step again, after applying ``cmd.data_patch`` to its data.
 
         Raises NotFound, PermissionDenied, TaskNotReady (nothing failed).
         """
-        with self.db.unit_of_work() as session:
+        with self._command() as session:
             case = store.lock_case(session, cmd.case_id)
             user = store.user(session, cmd.actor)
             audit = AuditLog(user.username, self.clock())
@@ -342,8 +391,95 @@ class Engine:
             # a task inherits its parent's data when it becomes ready again: correct it there
             task.parent.data.update(cmd.data_patch)
             run.workflow.reset_from_task_id(task.id)
-            run.advance()
+            run.advance(defer_services=True)
             run.save(session)
+            self._defer_service_steps(session, run, user.username)
+            case_id = case.id
+        return self.case_outcome(case_id)
+
+    # -- jobs -----------------------------------------------------------------------------------
+    def _defer_service_steps(self, session: Session, run: CaseRun, actor: str) -> None:
+        """Record an outbox job for the service steps a command left ready (see :meth:`CaseRun.advance`)."""
+        if run.deferred is not None:
+            outbox.request_advance(session, run.case.id, run.audit.now, actor, run.deferred)
+
+    def _advance_case(self, session: Session, job: Job, now: datetime) -> None:
+        """Job handler: run the service steps of a case (actor "sistem", triggered by the job's user)."""
+        case = store.lock_case(session, job.case_id or "")
+        audit = AuditLog(SYSTEM_ACTOR, now)
+        run = CaseRun.open(case, session.get_one(ProcessVersion, case.process_version_id), self.services, audit)
+        if not run.has_engine_work():
+            return  # another command ran them already
+        audit.add(
+            "engine_resumed",
+            None,
+            (job.payload or {}).get("element_id"),
+            job_id=job.id,
+            triggered_by=job.triggered_by,
+            request_id=job.request_id,
+        )
+        run.advance()
+        run.save(session)
+
+    def run_job(self, job_id: str, worker: str = "inline") -> JobResult:
+        """Run one outbox job if it is pending (idempotent); see :mod:`sopflow.jobs.runner`."""
+        return self.jobs.run(job_id, worker)
+
+    def tick(self) -> dict[str, int]:
+        """One scheduler round: resend lost jobs, escalate overdue tasks, send due-soon/overdue reminders."""
+        now = self.clock()
+        resent = timers.sweep(self.db, now, self.transport.send)
+        escalated = self.escalate_overdue()
+        reminded = timers.remind(self.db, now, self.notifier, self.transport.send)
+        return {"resent": len(resent), "escalated": len(escalated), "reminded": len(reminded)}
+
+    def retry_job(self, job_id: str, actor: str) -> dict[str, Any]:
+        """Put a failed job back in the queue ("Coba lagi"); process owner or admin only.
+
+        Raises NotFound, PermissionDenied, TaskNotReady (the job is not failed).
+        """
+        with self._command() as session:
+            user = store.user(session, actor)
+            authz.check_may_edit_process(user)
+            job = session.get(Job, job_id)
+            if job is None:
+                raise NotFound(f"Pekerjaan {job_id} tidak ditemukan.", job=job_id)
+            if job.status != "failed":
+                raise TaskNotReady("Pekerjaan ini tidak dalam keadaan gagal.", job=job_id)
+            now = self.clock()
+            job.status, job.attempts, job.run_after, job.enqueued_at = "pending", 0, now, now
+            job.finished_at = job.started_at = None
+            session.info.setdefault("sopflow.jobs", []).append(job.id)
+            return outbox.job_dict(job)
+
+    def case_jobs(self, case_id: str) -> list[dict[str, Any]]:
+        """Return the case's queued, running and failed jobs (the case page's "sedang diproses")."""
+        with self.db.reading() as session:
+            return outbox.case_jobs(session, case_id)
+
+    def open_jobs(self) -> list[dict[str, Any]]:
+        """Return every queued, running and failed job of the instance (failed first)."""
+        with self.db.reading() as session:
+            return outbox.open_jobs(session)
+
+    def wait_for_jobs(self, case_id: str, timeout: float = 120.0, poll: float = 0.2) -> bool:
+        """Wait until the case has no queued or running job; return False on timeout or a failed job."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            jobs = self.case_jobs(case_id)
+            if not jobs:
+                return True
+            if any(j["status"] == "failed" for j in jobs):
+                return False
+            time.sleep(poll)
+        return False
+
+    def case_outcome(self, case_id: str) -> CaseOutcome:
+        """Return the case's current status, open tasks, failure and open jobs."""
+        with self.db.reading() as session:
+            case = session.get(Case, case_id)
+            if case is None:
+                raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
             return _outcome(session, case)
 
     def _with_retry(self, action: Callable[[], T]) -> T:
@@ -372,4 +508,4 @@ def _run_form_validator(run: CaseRun, task: Any, schema: dict[str, Any] | None, 
 def _outcome(session: Session, case: Case) -> CaseOutcome:
     rows = store.open_task_rows(session, case.id)
     tasks = sorted((task_row(r) for r in rows.values()), key=lambda t: (t["step"] or 0, t["label"] or ""))
-    return CaseOutcome(case.id, case.status, case.version, tasks, case.failure)
+    return CaseOutcome(case.id, case.status, case.version, tasks, case.failure, outbox.case_jobs(session, case.id))

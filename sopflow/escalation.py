@@ -1,13 +1,15 @@
 """Escalate overdue tasks to the superior lane named by the process (``sopflow.atasan.<lane>``).
 
 Due dates come from the SOP's Waktu counted in working days, which BPMN timer
-expressions cannot express; so a scheduler (``sopflow serve`` runs one) calls
-:func:`escalate_overdue` periodically instead of a boundary timer per task.
+expressions cannot express; so the scheduler (``sopflow scheduler``, Celery beat; the
+embedded ``sopflow serve`` runs the same round in-process) calls :func:`escalate_overdue`
+periodically instead of a boundary timer per task.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +18,8 @@ from sqlalchemy import select
 from . import store
 from .audit import AuditLog
 from .db import Database
+from .jobs.notifications import Notifier
+from .jobs.outbox import command_transaction
 from .models import Case, HumanTask, ProcessVersion
 
 SYSTEM_ACTOR = "sistem"
@@ -27,11 +31,24 @@ def superior_lane(properties: dict[str, str], lane: str) -> str | None:
     return value or None
 
 
-def escalate_overdue(db: Database, now: datetime) -> list[dict[str, Any]]:
+def escalation_notice_lane(properties: dict[str, str], superior: str | None) -> str | None:
+    """Return the lane told of an escalation: ``sopflow.notifikasi.eskalasi`` of the process, else the superior."""
+    value = (properties.get("sopflow.notifikasi.eskalasi") or "").strip()
+    return value or superior
+
+
+def escalate_overdue(
+    db: Database,
+    now: datetime,
+    notifier: Notifier | None = None,
+    dispatch: Callable[[list[str]], None] | None = None,
+) -> list[dict[str, Any]]:
     """Mark every overdue, not yet escalated ready task as escalated; one transaction per case.
 
     Writes ``escalated_at``/``escalated_to`` on the task row and a ``task_escalated``
-    audit event. Idempotent: an escalated task is not escalated again.
+    audit event, and (with a ``notifier``) notifies the lane the process names in
+    ``sopflow.notifikasi.eskalasi``; its e-mails go to ``dispatch`` after commit.
+    Idempotent: an escalated task is not escalated again.
     """
     with db.reading() as session:
         candidates = session.execute(
@@ -44,7 +61,7 @@ def escalate_overdue(db: Database, now: datetime) -> list[dict[str, Any]]:
         by_case[case_id].append(task_id)
     escalated: list[dict[str, Any]] = []
     for case_id, task_ids in by_case.items():
-        with db.unit_of_work() as session:
+        with command_transaction(db, dispatch or (lambda ids: None)) as session:
             case = store.lock_case(session, case_id)
             properties = session.get_one(ProcessVersion, case.process_version_id).properties
             audit = AuditLog(SYSTEM_ACTOR, now)
@@ -63,6 +80,8 @@ def escalate_overdue(db: Database, now: datetime) -> list[dict[str, Any]]:
                     due_at=row.due_at,
                     escalated_to=row.escalated_to,
                 )
+                if notifier is not None:
+                    notifier.escalated(session, row, escalation_notice_lane(properties, row.escalated_to), now)
                 escalated.append({"task_id": row.id, "case_id": case_id, "lane": row.lane, "to": row.escalated_to})
             _touch(case, now)
             session.flush()

@@ -174,6 +174,9 @@ class User(Base):
     lead_lanes: Mapped[list[str]] = mapped_column(JsonType, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # the user's own switch (profile page): in-app notifications stay, e-mail stops
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class ApiToken(Base):
@@ -222,3 +225,72 @@ class CaseSnapshot(Base):
     # what the point-in-time view needs (latest task data, ready task specs), so it never inflates the state
     summary: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Job(Base):
+    """One unit of background work, recorded in the outbox in the transaction that caused it.
+
+    The row is the job's identity: a worker runs it inside one transaction that also marks
+    it ``done``, so a redelivered or duplicated message finds it done and does nothing.
+    ``kind``: ``advance_case`` (the service steps after a completion) or ``send_email``.
+    ``status``: ``pending`` → ``done`` | ``failed`` (retries exhausted; a person retries it).
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_run_after", "status", "run_after"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    run_after: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    triggered_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Notification(Base):
+    """A message to one user (in-app list; e-mailed when they and the instance allow it).
+
+    ``(username, kind, task_id)`` is unique: each notification about a task exists once.
+    ``email_status``: ``menunggu`` | ``terkirim`` | ``gagal`` | ``nonaktif`` (user switched it
+    off) | ``tanpa_alamat`` | ``smtp_belum_diatur``.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("username", "kind", "task_id", name="uq_notification_once"),
+        Index("ix_notifications_user_created", "username", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    email_status: Mapped[str] = mapped_column(String(30))
+    email_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class TaskAlert(Base):
+    """That a timed alert (``due_soon``, ``overdue``) fired for a task; unique, so it fires once."""
+
+    __tablename__ = "task_alerts"
+    __table_args__ = (UniqueConstraint("task_id", "kind", name="uq_task_alert_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(20))
+    fired_at: Mapped[datetime] = mapped_column(DateTime)

@@ -24,6 +24,7 @@ from handlers.registry import HandlerContext
 
 from . import serializer, store
 from .audit import jsonable
+from .case_run import run_engine_steps
 from .errors import NotFound
 from .files import CommandFiles, FileStore
 from .history import _latest_data
@@ -31,7 +32,9 @@ from .models import AuditEvent, Case, ProcessVersion
 from .projection import evaluate_property, ready_human_tasks
 from .script_engine import SopflowScriptEngine
 
-_COMMANDS = ("case_started", "task_completed", "step_retried")
+_COMMANDS = ("case_started", "task_completed", "step_retried", "engine_resumed")
+#: events of a command that ran service steps itself; a command without them left its service steps to a job
+_SERVICE_EVENTS = ("service_run", "service_failed")
 
 
 class _OverlayStore(FileStore):
@@ -104,8 +107,11 @@ def replay_case(session: Session, files: FileStore, templates_dir: Path, case_id
             problem = _apply(workflow, command, labels)
             if problem is None:
                 # a failing step is not a replay error: its failure is compared with the record below
+                ran_services = command.kind in ("case_started", "engine_resumed") or any(
+                    e.kind in _SERVICE_EVENTS for e in recorded
+                )
                 with contextlib.suppress(Exception):
-                    workflow.do_engine_steps()
+                    run_engine_steps(workflow, defer_services=not ran_services)
             else:
                 report.divergences.append({"seq": command.seq, "what": "masukan", "detail": problem})
                 break
@@ -131,6 +137,8 @@ def _commands(events: list[AuditEvent]) -> list[tuple[AuditEvent, list[AuditEven
 
 def _apply(workflow: Any, command: AuditEvent, labels: dict[str, tuple[str, str | None]]) -> str | None:
     data = command.data or {}
+    if command.kind == "engine_resumed":
+        return None  # the service steps a job ran: only the engine steps below
     if command.kind == "case_started":
         workflow.get_tasks(state=TaskState.READY)[0].data.update(data.get("data") or {})
         return None

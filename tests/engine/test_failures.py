@@ -28,7 +28,9 @@ def test_handler_error_keeps_step_failed_with_message_and_data(engine, start):
     assert summary["status"] == "gagal"
     # the user's completion is kept: the task is closed and its data recorded
     assert [t["state"] for t in tasks] == ["completed"]
-    assert [e["kind"] for e in events][-2:] == ["task_completed", "service_failed"]
+    # the service step ran as a job after the completion committed: by "sistem", triggered by ani
+    assert [e["kind"] for e in events][-3:] == ["task_completed", "engine_resumed", "service_failed"]
+    assert events[-2]["data"]["triggered_by"] == "ani" and events[-1]["actor"] == "sistem"
     assert events[-1]["data"]["params"] == {"angka": 13}
 
 

@@ -87,15 +87,19 @@ def test_engine_refuses_escape_even_if_a_diagram_skipped_validation(tmp_path):
     assert not marker.exists()
 
 
-def test_rejected_expression_rolls_back_the_command(engine, start, monkeypatch):
+def test_rejected_expression_rolls_back_the_service_job(engine, start, monkeypatch):
     outcome = start()
     task = outcome.open_tasks[0]
     monkeypatch.setattr(SandboxEnvironment, "evaluate", _refuse)
-    with pytest.raises(ExpressionRejected):
-        engine.complete_user_task(CompleteUserTask(task["task_id"], "ani", {"angka": 2}))
+    # the completion commits; the service step's job is refused and changes nothing
+    outcome = engine.complete_user_task(CompleteUserTask(task["task_id"], "ani", {"angka": 2}))
+    assert outcome.status == "berjalan" and outcome.open_tasks == []
+    [job] = outcome.jobs
+    assert job["status"] == "failed" and "Ekspresi ditolak oleh sandbox" in job["last_error"]
     monkeypatch.undo()
-    outcome2 = engine.complete_user_task(CompleteUserTask(task["task_id"], "ani", {"angka": 2}))
-    assert outcome2.status == "berjalan"
+    engine.retry_job(job["job_id"], "ani")  # "Coba lagi" after the cause is fixed
+    outcome = engine.case_outcome(outcome.case_id)
+    assert outcome.jobs == [] and sorted(t["unit"] for t in outcome.open_tasks) == ["U1", "U2"]
 
 
 def _refuse(self, expression, context, external_context=None):

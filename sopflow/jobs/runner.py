@@ -1,0 +1,151 @@
+"""Run one job by id: the same code in-process after commit and inside a Celery worker.
+
+A run has two transactions. The first, short one notes that the job started (the case
+page shows "sedang diproses sejak ..."). The second locks the job row (``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL; SQLite's write lock serialises), does the work and marks the
+job ``done`` in the same commit. So a job runs at most once to completion: a duplicate
+message (a redelivery after a killed worker, a sweeper re-send) finds the row locked or
+done and does nothing, and a worker killed half-way leaves no trace but the row still
+pending. Errors the job cannot help (database or storage unavailable, a lost race) are
+retried with backoff; after ``max_attempts`` the job is ``failed`` and shown to the
+process owner with "Coba lagi".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import Database
+from ..errors import SopflowError, StaleInstance
+from ..logs import bound_context, get_logger
+from ..models import Job
+from .outbox import command_transaction
+
+log = get_logger("sopflow.jobs")
+
+#: first retry after 5 s, then 10, 20, 40 ... capped at five minutes
+BACKOFF_SECONDS = 5
+BACKOFF_CAP_SECONDS = 300
+
+
+class TransientJobError(Exception):
+    """Something outside the job failed (SMTP server, storage); trying again later may succeed."""
+
+
+class JobHandler(Protocol):
+    """Does the work of one job kind inside the job's transaction."""
+
+    def __call__(self, session: Session, job: Job, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """How one run of a job ended: ``done``, ``skipped`` (done or failed before), ``busy``
+    (another worker holds it), ``retry`` (after ``countdown`` seconds), ``failed`` or ``missing``."""
+
+    outcome: str
+    countdown: float = 0.0
+    error: str | None = None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Tell whether an error comes from something unavailable rather than from the job itself."""
+    return isinstance(
+        exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError | StaleInstance | TransientJobError
+    ) or (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated)
+
+
+class JobRunner:
+    """Runs jobs of the kinds it was given; ``dispatch`` sends the jobs a job recorded."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime],
+        kinds: dict[str, JobHandler],
+        on_failed: dict[str, JobHandler] | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.kinds = kinds
+        self.on_failed = on_failed or {}
+        self.dispatch: Callable[[list[str]], None] = lambda ids: None
+        self.send_later: Callable[[str, float], None] = lambda job_id, countdown: None
+
+    def run(self, job_id: str, worker: str = "inline") -> JobResult:
+        """Run the job once if it is pending and due; see the module docstring."""
+        started = time.perf_counter()
+        with self.db.unit_of_work() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return JobResult("missing")
+            if job.status != "pending":
+                return JobResult("skipped")
+            now = self.clock()
+            if job.run_after > now + timedelta(seconds=1):
+                return JobResult("retry", countdown=(job.run_after - now).total_seconds())
+            job.started_at = now
+            job.attempts += 1
+            kind, case_id, request_id = job.kind, job.case_id, job.request_id
+        with bound_context(job=job_id, job_kind=kind, case=case_id, request_id=request_id, worker=worker):
+            result = self._work(job_id)
+            log.info(
+                "job",
+                outcome=result.outcome,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                error=result.error,
+            )
+            return result
+
+    def _work(self, job_id: str) -> JobResult:
+        try:
+            with command_transaction(self.db, self.dispatch) as session:
+                job = session.scalar(select(Job).where(Job.id == job_id).with_for_update(skip_locked=True))
+                if job is None:
+                    return JobResult("busy")
+                if job.status != "pending":
+                    return JobResult("skipped")
+                now = self.clock()
+                self.kinds[job.kind](session, job, now)
+                job.status, job.finished_at, job.last_error = "done", now, None
+            return JobResult("done")
+        except Exception as exc:
+            return self._after_error(job_id, exc)
+
+    def _after_error(self, job_id: str, exc: Exception) -> JobResult:
+        message = exc.message if isinstance(exc, SopflowError) else f"{type(exc).__name__}: {exc}"
+        transient = is_transient(exc) or not isinstance(exc, SopflowError)
+        if transient:
+            log.warning("job attempt failed", error=message, exc_info=exc)
+        else:
+            log.error("job refused", error=message, exc_info=exc)
+        try:
+            with command_transaction(self.db, self.dispatch) as session:
+                job = session.get_one(Job, job_id)
+                now = self.clock()
+                job.last_error = message[:4000]
+                if transient and job.attempts < job.max_attempts:
+                    delay = min(BACKOFF_CAP_SECONDS, BACKOFF_SECONDS * 2 ** max(0, job.attempts - 1))
+                    job.run_after = job.enqueued_at = now + timedelta(seconds=delay)
+                    job.started_at = None
+                    outcome = JobResult("retry", countdown=delay, error=message)
+                else:
+                    job.status, job.finished_at = "failed", now
+                    handler = self.on_failed.get(job.kind)
+                    if handler is not None:
+                        handler(session, job, now)
+                    outcome = JobResult("failed", error=message)
+        except Exception:  # the database itself is away: the row stays pending, the sweeper resends it
+            log.exception("job error could not be recorded", error=message)
+            return JobResult("retry", countdown=BACKOFF_SECONDS, error=message)
+        if outcome.outcome == "retry":
+            self.send_later(job_id, outcome.countdown)
+        return outcome
