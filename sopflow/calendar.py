@@ -9,6 +9,8 @@ from pathlib import Path
 
 import holidays
 
+from .errors import DeploymentError
+
 
 class WorkingCalendar:
     """Count working days (Monday–Friday, not a national holiday, not cuti bersama)."""
@@ -46,9 +48,21 @@ class WorkingCalendar:
 
 
 @lru_cache(maxsize=8)
-def load_calendar(path: str | None) -> WorkingCalendar:
-    """Build a calendar from a ``kalender.json`` (``{"cuti_bersama": ["YYYY-MM-DD", ...]}``)."""
-    if not path or not Path(path).is_file():
-        return WorkingCalendar()
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    return WorkingCalendar([date.fromisoformat(d) for d in raw.get("cuti_bersama", [])])
+def load_calendar(path: str) -> WorkingCalendar:
+    """Build a calendar from a ``kalender.json`` (``{"cuti_bersama": ["YYYY-MM-DD", ...]}``).
+
+    The file is required: without it cuti bersama would silently count as working days and
+    every due date would be wrong. Raises DeploymentError naming the missing or malformed file.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise DeploymentError(f"Berkas kalender hari kerja tidak ditemukan: {file}")
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+        days = [date.fromisoformat(d) for d in raw["cuti_bersama"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DeploymentError(
+            f"Berkas kalender hari kerja {file} tidak sah: harus berisi "
+            f'{{"cuti_bersama": ["YYYY-MM-DD", ...]}} ({exc}).'
+        ) from None
+    return WorkingCalendar(days)

@@ -22,9 +22,10 @@ from .cli_process import add_process_commands
 from .cli_records import add_record_commands
 from .cli_records import engine_from_args as _engine
 from .commands import ClaimTask, CompleteUserTask, RetryFailedStep, StartInstance, UnclaimTask, Upload
-from .demo import DEMO_PASSWORD, load_script, run_demo
+from .db import UPGRADE_COMMAND, Database
+from .demo import DEMO_PASSWORD, load_script, run_demo, script_process_file
 from .errors import InvalidForm, InvalidProcess, SopflowError
-from .settings import PROJECT_ROOT, Settings
+from .settings import Settings
 from .spec_loader import load_process_file
 from .tokens import issue_token
 from .users import add_user
@@ -76,8 +77,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print("Galat: --reset hanya untuk basis data SQLite bawaan; DATABASE_URL diatur.", file=sys.stderr)
             return 1
         shutil.rmtree(settings.data_dir, ignore_errors=True)
+    script_path = Path(args.script) if args.script else settings.samples_dir / "monev_kinerja" / "demo.json"
+    script = load_script(script_path)
+    script_process_file(script, settings.processes_dir)
     engine = _engine(args)
-    script = load_script(Path(args.script))
     with engine.db.reading() as session:
         existing = [c for c in inbox.cases(session, script["process_id"]) if c["periode"] == script["periode"]]
     if existing:
@@ -103,10 +106,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    """Bring the database schema up to date."""
-    engine = _engine(args)
-    print(f"Skema basis data mutakhir ({engine.db.engine.url.render_as_string(hide_password=True)}).")
+    """Bring the database schema to the newest migration (the only command that migrates outside embedded mode)."""
+    db = Database(Settings.from_env(data_dir=args.data_dir).database_url)
+    try:
+        before = db.schema_status()
+        db.upgrade()
+        after = db.schema_status()
+    finally:
+        db.dispose()
+    where = db.engine.url.render_as_string(hide_password=True)
+    if before.current == after.current:
+        print(f"Skema basis data sudah mutakhir: revisi {after.current} ({where}).")
+    else:
+        start = before.current or "(kosong)"
+        print(f"Skema basis data dimutakhirkan dari revisi {start} ke {after.current} ({where}).")
     return 0
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    """Print the database's revision and the newest one; exit 1 when the schema is behind."""
+    db = Database(Settings.from_env(data_dir=args.data_dir).database_url)
+    try:
+        status = db.schema_status()
+    finally:
+        db.dispose()
+    print(f"Revisi basis data: {status.current or '(kosong)'}")
+    print(f"Revisi terbaru:    {status.head}")
+    if status.at_head:
+        print("Skema mutakhir.")
+        return 0
+    print(f"Skema belum mutakhir: jalankan `{UPGRADE_COMMAND}`.")
+    return 1
 
 
 def cmd_process_publish(args: argparse.Namespace) -> int:
@@ -264,9 +294,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p = add(sub, "demo", cmd_demo, "jalankan satu kasus lengkap dengan data contoh")
     p.add_argument("--out", default="demo-output")
-    p.add_argument("--script", default=str(PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"))
+    p.add_argument("--script", help="skenario demo (bawaan: samples/monev_kinerja/demo.json dari paket)")
     p.add_argument("--reset", action="store_true", help="hapus basis data SQLite demo sebelum mulai")
-    add(group("db", "basis data"), "upgrade", cmd_db_upgrade, "mutakhirkan skema basis data")
+    db_group = group("db", "basis data")
+    add(db_group, "upgrade", cmd_db_upgrade, "mutakhirkan skema basis data (migrasi Alembic)")
+    add(db_group, "current", cmd_db_current, "tampilkan revisi skema basis data dan revisi terbaru")
     process = group("process", "versi proses")
     p = add(process, "publish", cmd_process_publish, "periksa lalu publikasikan berkas BPMN")
     p.add_argument("file")

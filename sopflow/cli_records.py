@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from . import inbox, store
-from .db import Database
+from .db import open_database
 from .engine import Engine
 from .files import FileStore
 from .history import export_bundle, verify_bundle
@@ -19,11 +19,15 @@ from .spec_loader import load_process_file
 
 
 def engine_from_args(args: argparse.Namespace) -> Engine:
-    """Build the engine for a CLI call (``--data-dir`` / environment), with the schema up to date."""
+    """Build the engine for a CLI call (``--data-dir`` / environment).
+
+    Required data files must exist (DeploymentError naming the missing one). In embedded
+    mode the schema is upgraded for the user; otherwise it must already be at head
+    (SchemaOutdated: run ``sopflow db upgrade``).
+    """
     settings = Settings.from_env(data_dir=getattr(args, "data_dir", None))
-    db = Database(settings.database_url)
-    db.upgrade()
-    return Engine(db, settings)
+    settings.check_data_files()
+    return Engine(open_database(settings), settings)
 
 
 _engine = engine_from_args

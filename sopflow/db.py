@@ -4,15 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from .errors import SchemaOutdated
+
+if TYPE_CHECKING:
+    from .settings import Settings
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+UPGRADE_COMMAND = "sopflow db upgrade"
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """The database's Alembic revision against the newest one this code ships."""
+
+    current: str | None
+    head: str
+
+    @property
+    def at_head(self) -> bool:
+        """Whether the schema is exactly at the newest revision."""
+        return self.current == self.head
 
 
 class Database:
@@ -51,12 +74,75 @@ class Database:
             yield session
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision (``sopflow db upgrade``)."""
         command.upgrade(alembic_config(self.url), "head")
+
+    def schema_status(self) -> SchemaStatus:
+        """Return the database's current revision (None when empty) and the head revision."""
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        return SchemaStatus(current=current, head=head_revision())
+
+    def check_at_head(self) -> SchemaStatus:
+        """Refuse to run on a schema that is not at the newest revision.
+
+        Every long-running entry point (``sopflow serve``, ``webapp.wsgi``, workers) calls
+        this at start instead of migrating. Raises SchemaOutdated naming ``sopflow db upgrade``.
+        """
+        status = self.schema_status()
+        if status.at_head:
+            return status
+        where = self.engine.url.render_as_string(hide_password=True)
+        if status.current is None:
+            message = f"Basis data {where} belum berisi skema sopflow (revisi terbaru {status.head})."
+        elif status.current in known_revisions():
+            message = f"Skema basis data {where} masih revisi {status.current}; revisi terbaru {status.head}."
+        else:
+            message = (
+                f"Skema basis data {where} berada di revisi {status.current} yang tidak dikenal versi sopflow ini "
+                f"(revisi terbaru yang dikenal {status.head}); pasang versi sopflow yang sesuai."
+            )
+            raise SchemaOutdated(message)
+        raise SchemaOutdated(f"{message} Jalankan `{UPGRADE_COMMAND}` terlebih dahulu.")
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def open_database(settings: Settings, migrate: bool | None = None) -> Database:
+    """Open the configured database for a CLI command or a long-running process.
+
+    ``migrate`` defaults to ``settings.embedded``: the embedded SQLite default is upgraded
+    for the user (``make run`` stays one command); otherwise the schema must already be at
+    head (:meth:`Database.check_at_head`, SchemaOutdated) — nothing migrates by itself.
+    """
+    db = Database(settings.database_url)
+    try:
+        if settings.embedded if migrate is None else migrate:
+            db.upgrade()
+        else:
+            db.check_at_head()
+    except BaseException:
+        db.dispose()
+        raise
+    return db
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str:
+    """The newest Alembic revision shipped with this code."""
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    if len(heads) != 1:
+        raise SchemaOutdated(f"Migrasi sopflow memiliki {len(heads)} revisi ujung ({', '.join(heads)}); harus satu.")
+    return heads[0]
+
+
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
+    """Every Alembic revision shipped with this code."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(rev.revision for rev in script.walk_revisions())
 
 
 def alembic_config(url: str) -> Config:

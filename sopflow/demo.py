@@ -21,9 +21,9 @@ from sqlalchemy import select
 from . import inbox
 from .commands import ClaimTask, CompleteUserTask, StartInstance, Upload
 from .engine import Engine
-from .errors import InvalidForm, SopflowError
+from .errors import DeploymentError, InvalidForm, SopflowError
 from .models import User
-from .settings import PROJECT_ROOT
+from .resources import require_file
 from .users import add_user
 
 DEMO_PASSWORD = "sopflow-demo"
@@ -39,10 +39,34 @@ class DemoResult:
 
 
 def load_script(path: Path) -> dict[str, Any]:
-    """Read a demo script; relative file names in it are relative to its folder."""
-    script = json.loads(path.read_text(encoding="utf-8"))
+    """Read a demo script; the data and upload files it names are relative to its folder.
+
+    Raises DeploymentError naming the script or a file it names that does not exist
+    (the process file is checked by :func:`script_process_file` against the processes folder).
+    """
+    require_file(path, "skenario demo")
+    try:
+        script = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise DeploymentError(f"Skenario demo {path} bukan JSON yang sah: {exc}") from None
     script["_base"] = path.parent
+    named = [script["start"]["data_file"]]
+    named += [file for step in script["steps"] for file in step.get("uploads", {}).values()]
+    for name in named:
+        require_file(path.parent / name, "yang disebut skenario demo")
     return script
+
+
+def script_process_file(script: dict[str, Any], processes_dir: Path) -> Path:
+    """Return the script's BPMN file inside ``processes_dir``.
+
+    ``process_file`` is relative to the processes folder; a leading ``processes/`` (the
+    repository layout) is accepted. Raises DeploymentError naming the missing file.
+    """
+    parts = Path(script["process_file"]).parts
+    if parts and parts[0] == "processes":
+        parts = parts[1:]
+    return require_file(processes_dir.joinpath(*parts), "proses yang disebut skenario demo")
 
 
 def ensure_users(engine: Engine, script: dict[str, Any]) -> None:
@@ -65,7 +89,8 @@ def ensure_users(engine: Engine, script: dict[str, Any]) -> None:
 def run_demo(engine: Engine, script: dict[str, Any], out_dir: Path, say: Callable[[str], None] = print) -> DemoResult:
     """Publish the process, start a case and play every step; export the documents to ``out_dir``."""
     base: Path = script["_base"]
-    version = engine.publish_process(PROJECT_ROOT / script["process_file"], "sistem", "versi demo")
+    process_file = script_process_file(script, engine.settings.processes_dir)
+    version = engine.publish_process(process_file, "sistem", "versi demo")
     say(f"Proses {version.process_id} versi {version.version} (SHA-256 {version.sha256[:12]}…)")
     ensure_users(engine, script)
     start = script["start"]

@@ -99,3 +99,13 @@ class PermissionDenied(SopflowError):
     """The actor lacks the role needed for this command."""
 
     http_status = 403
+
+
+class DeploymentError(SopflowError):
+    """The installation cannot run: an invalid setting, a missing data file, an unsafe secret key."""
+
+    http_status = 500
+
+
+class SchemaOutdated(DeploymentError):
+    """The database schema is not at the newest migration; ``sopflow db upgrade`` brings it there."""

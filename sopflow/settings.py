@@ -1,29 +1,99 @@
-"""Runtime settings, read once from the environment and passed down explicitly."""
+"""Runtime settings: one frozen object, read once and passed down explicitly.
+
+:meth:`Settings.from_env` is the only place that reads configuration: environment variables
+and an optional instance file in TOML (path in ``SOPFLOW_CONFIG``; its keys are the field
+names below, plus ``mode``). Environment variables win over the file; explicit arguments
+(``--data-dir``) win over both. Invalid values stop start-up with an Indonesian message
+naming the variable. README.md "Configuration" lists every setting.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .errors import DeploymentError
+from .resources import builtin_processes_dir, builtin_samples_dir, builtin_templates_dir, require_dir, require_file
+
+# The repository checkout; only tests that test the checkout itself use it. Runtime code
+# finds its data through sopflow.resources and the settings below.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Field → environment variables, the first one set wins (SOPFLOW_SECRET_KEY is the old name).
+ENV_VARIABLES: dict[str, tuple[str, ...]] = {
+    "database_url": ("DATABASE_URL",),
+    "data_dir": ("SOPFLOW_DATA_DIR",),
+    "processes_dir": ("SOPFLOW_PROCESSES_DIR",),
+    "templates_dir": ("SOPFLOW_TEMPLATES_DIR",),
+    "samples_dir": ("SOPFLOW_SAMPLES_DIR",),
+    "timezone": ("SOPFLOW_TIMEZONE",),
+    "secret_key": ("SECRET_KEY", "SOPFLOW_SECRET_KEY"),
+    "broker_url": ("BROKER_URL",),
+    "smtp_host": ("SMTP_HOST",),
+    "smtp_port": ("SMTP_PORT",),
+    "smtp_username": ("SMTP_USERNAME",),
+    "smtp_password": ("SMTP_PASSWORD",),
+    "smtp_starttls": ("SMTP_STARTTLS",),
+    "smtp_ssl": ("SMTP_SSL",),
+    "mail_from": ("MAIL_FROM",),
+    "base_url": ("SOPFLOW_BASE_URL",),
+    "log_format": ("LOG_FORMAT",),
+    "log_level": ("LOG_LEVEL",),
+    "session_minutes": ("SESSION_MINUTES",),
+    "max_upload_mb": ("MAX_UPLOAD_MB",),
+    "mode": ("SOPFLOW_MODE",),
+}
+CONFIG_VARIABLE = "SOPFLOW_CONFIG"
+LOG_FORMATS = ("json", "console")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MODES = ("production", "embedded")
+# Values that are obviously not secret; outside embedded mode they refuse to start.
+PLACEHOLDER_SECRET_KEYS = frozenset(
+    {"changeme", "change-me", "change_me", "secret", "secret-key", "dev", "development", "sopflow", "rahasia", "ganti"}
+)
+MIN_SECRET_KEY_LENGTH = 16
+_TRUE = ("1", "true", "yes", "ya", "on")
+_FALSE = ("0", "false", "no", "tidak", "off")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where sopflow keeps its data and finds its processes and templates.
+    """Everything an installation configures; see README.md "Configuration" for the variables.
 
-    ``database_url``: ``DATABASE_URL`` (e.g. ``postgresql+psycopg://...``); default a SQLite
-    file in ``data_dir``. ``data_dir``: ``SOPFLOW_DATA_DIR`` (default ``./var``), holding the
-    SQLite file and the file store. ``timezone``: ``SOPFLOW_TIMEZONE`` (default
-    ``Asia/Makassar``, WITA) in which working days and due dates are counted.
+    Built directly (``Settings(database_url=..., data_dir=...)``, as tests do) every other
+    field has its default and ``embedded`` is True; :meth:`from_env` reads the environment
+    and the instance file. ``embedded`` is True when no ``DATABASE_URL`` is configured (the
+    SQLite file under ``data_dir``) unless ``SOPFLOW_MODE`` says otherwise: then the CLI
+    and ``sopflow serve`` migrate the schema themselves and a random secret key is kept in
+    ``<data_dir>/secret_key``.
     """
 
     database_url: str
     data_dir: Path
-    processes_dir: Path = PROJECT_ROOT / "processes"
-    templates_dir: Path = PROJECT_ROOT / "templates"
+    processes_dir: Path = field(default_factory=builtin_processes_dir)
+    templates_dir: Path = field(default_factory=builtin_templates_dir)
+    samples_dir: Path = field(default_factory=builtin_samples_dir)
     timezone: str = "Asia/Makassar"
+    secret_key: str | None = field(default=None, repr=False)
+    broker_url: str | None = field(default=None, repr=False)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    mail_from: str = "sopflow@localhost"
+    base_url: str = "http://127.0.0.1:5000"
+    log_format: str = "console"
+    log_level: str = "INFO"
+    session_minutes: int = 30
+    max_upload_mb: int = 64
+    embedded: bool = True
 
     @property
     def files_dir(self) -> Path:
@@ -35,11 +105,190 @@ class Settings:
         """The cuti bersama list used for working days."""
         return self.processes_dir / "kalender.json"
 
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is a SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+    def check_data_files(self) -> None:
+        """Stop start-up when a required data file is missing, naming it.
+
+        Required: the processes folder with its ``kalender.json``, and in the templates
+        folder every template sopflow ships (the handlers fill exactly those).
+        Raises DeploymentError.
+        """
+        require_dir(self.processes_dir, "proses (SOPFLOW_PROCESSES_DIR)")
+        require_file(self.calendar_file, "kalender hari kerja (kalender.json)")
+        require_dir(self.templates_dir, "templat dokumen (SOPFLOW_TEMPLATES_DIR)")
+        for shipped in sorted(builtin_templates_dir().glob("*.docx")):
+            require_file(self.templates_dir / shipped.name, "templat dokumen")
+
+    def require_secret_key(self) -> str | None:
+        """Return the configured secret key, refusing an unsafe one outside embedded mode.
+
+        Outside embedded mode a missing, empty, placeholder or short (< 16 characters) key
+        raises DeploymentError. In embedded mode any configured key is used, and None means
+        "keep a random key in ``<data_dir>/secret_key``".
+        """
+        key = (self.secret_key or "").strip()
+        if self.embedded:
+            return key or None
+        if not key:
+            raise DeploymentError(
+                "SECRET_KEY belum diatur. Di luar mode embedded sopflow tidak berjalan tanpa kunci rahasia; "
+                'isi SECRET_KEY dengan nilai acak, misalnya keluaran `python -c "import secrets; '
+                'print(secrets.token_hex(32))"`.'
+            )
+        if key.lower() in PLACEHOLDER_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH:
+            raise DeploymentError(
+                f"SECRET_KEY tidak aman (nilai bawaan/contoh atau kurang dari {MIN_SECRET_KEY_LENGTH} karakter); "
+                "isi dengan nilai acak yang panjang."
+            )
+        return key
+
     @classmethod
-    def from_env(cls, data_dir: str | Path | None = None, database_url: str | None = None) -> Settings:
-        """Build settings from the environment, with explicit arguments taking precedence."""
-        folder = Path(data_dir or os.environ.get("SOPFLOW_DATA_DIR") or "var").resolve()
-        url = database_url or os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'sopflow.sqlite3'}"
+    def from_env(
+        cls,
+        data_dir: str | Path | None = None,
+        database_url: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Read the settings: explicit arguments, then environment variables, then the ``SOPFLOW_CONFIG`` file.
+
+        ``environ`` defaults to ``os.environ``. Raises DeploymentError naming the variable
+        (or the file's key) of an invalid value, or the config file that cannot be read.
+        """
+        env = os.environ if environ is None else environ
+        raw: dict[str, tuple[Any, str, Path | None]] = {}  # field → (value, source, base folder for paths)
+        config_path = env.get(CONFIG_VARIABLE) or None
+        if config_path:
+            path = Path(config_path).expanduser()
+            for key, value in _read_config_file(path).items():
+                raw[key] = (value, f"kunci '{key}' di berkas {path}", path.resolve().parent)
+        for name, variables in ENV_VARIABLES.items():
+            for variable in variables:
+                value = env.get(variable)
+                if value is not None and value.strip() != "":
+                    raw[name] = (value.strip(), variable, None)
+                    break
+        if data_dir:
+            raw["data_dir"] = (str(data_dir), "--data-dir", None)
+        if database_url:
+            raw["database_url"] = (database_url, "database_url", None)
+
+        def get(name: str, convert: Callable[[Any, str, Path | None], Any]) -> Any:
+            if name not in raw:
+                return None
+            value, source, base = raw[name]
+            return convert(value, source, base)
+
+        folder = get("data_dir", _path) or Path("var").resolve()
+        url = get("database_url", _text) or f"sqlite:///{folder / 'sopflow.sqlite3'}"
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        return cls(database_url=url, data_dir=folder, timezone=os.environ.get("SOPFLOW_TIMEZONE", "Asia/Makassar"))
+        mode = get("mode", _choice(MODES))
+        values: dict[str, Any] = {
+            "processes_dir": get("processes_dir", _path),
+            "templates_dir": get("templates_dir", _path),
+            "samples_dir": get("samples_dir", _path),
+            "timezone": get("timezone", _timezone),
+            "secret_key": get("secret_key", _text),
+            "broker_url": get("broker_url", _text),
+            "smtp_host": get("smtp_host", _text),
+            "smtp_port": get("smtp_port", _integer(1, 65535)),
+            "smtp_username": get("smtp_username", _text),
+            "smtp_password": get("smtp_password", _text),
+            "smtp_starttls": get("smtp_starttls", _boolean),
+            "smtp_ssl": get("smtp_ssl", _boolean),
+            "mail_from": get("mail_from", _text),
+            "base_url": get("base_url", _text),
+            "log_format": get("log_format", _choice(LOG_FORMATS)),
+            "log_level": get("log_level", _choice(LOG_LEVELS, upper=True)),
+            "session_minutes": get("session_minutes", _integer(1, 7 * 24 * 60)),
+            "max_upload_mb": get("max_upload_mb", _integer(1, 10_000)),
+            "embedded": mode == "embedded" if mode else "database_url" not in raw,
+        }
+        if values["smtp_starttls"] and values["smtp_ssl"]:
+            raise DeploymentError("Pengaturan tidak sah: SMTP_STARTTLS dan SMTP_SSL tidak boleh aktif bersamaan.")
+        return cls(database_url=url, data_dir=folder, **{k: v for k, v in values.items() if v is not None})
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise DeploymentError(
+            f"Berkas konfigurasi {CONFIG_VARIABLE} tidak dapat dibaca: {path} ({exc.strerror or exc})."
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DeploymentError(f"Berkas konfigurasi {CONFIG_VARIABLE} ({path}) bukan TOML yang sah: {exc}.") from None
+    known = {f.name for f in fields(Settings) if f.name != "embedded"} | {"mode"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise DeploymentError(
+            f"Kunci tidak dikenal di berkas konfigurasi {path}: {', '.join(unknown)}. "
+            f"Kunci yang dikenal: {', '.join(sorted(known))}."
+        )
+    return data
+
+
+def _invalid(source: str, expected: str, value: Any) -> DeploymentError:
+    return DeploymentError(f"Pengaturan tidak sah: {source} harus {expected}, bukan {value!r}.")
+
+
+def _text(value: Any, source: str, _base: Path | None) -> str:
+    if not isinstance(value, str):
+        raise _invalid(source, "teks", value)
+    return value
+
+
+def _path(value: Any, source: str, base: Path | None) -> Path:
+    path = Path(_text(value, source, base)).expanduser()
+    return (base / path if base and not path.is_absolute() else path).resolve()
+
+
+def _timezone(value: Any, source: str, base: Path | None) -> str:
+    name = _text(value, source, base)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _invalid(source, "nama zona waktu IANA (misalnya Asia/Makassar)", value) from None
+    return name
+
+
+def _integer(low: int, high: int) -> Callable[[Any, str, Path | None], int]:
+    def convert(value: Any, source: str, _base: Path | None) -> int:
+        if isinstance(value, bool):
+            raise _invalid(source, f"bilangan bulat {low}–{high}", value)
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise _invalid(source, f"bilangan bulat {low}–{high}", value) from None
+        if not low <= number <= high or (isinstance(value, float) and value != number):
+            raise _invalid(source, f"bilangan bulat {low}–{high}", value)
+        return number
+
+    return convert
+
+
+def _boolean(value: Any, source: str, _base: Path | None) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _invalid(source, "salah satu dari 1/0, true/false, ya/tidak", value)
+
+
+def _choice(choices: tuple[str, ...], upper: bool = False) -> Callable[[Any, str, Path | None], str]:
+    def convert(value: Any, source: str, base: Path | None) -> str:
+        text = _text(value, source, base).strip()
+        text = text.upper() if upper else text.lower()
+        if text not in choices:
+            raise _invalid(source, f"salah satu dari {', '.join(choices)}", value)
+        return text
+
+    return convert

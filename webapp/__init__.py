@@ -21,9 +21,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from sopflow import Database, Engine, Settings, SopflowError
+from sopflow.db import open_database
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-SESSION_MINUTES = 30
 
 _STATUS_TITLES = {
     400: "Permintaan tidak dapat diproses",
@@ -52,25 +52,32 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``config`` may give ``SOPFLOW_SETTINGS`` (a :class:`sopflow.Settings`; default
     ``Settings.from_env()``), ``SOPFLOW_CLOCK`` (a callable returning naive UTC, for tests)
     and any Flask setting (``TESTING``, ``WTF_CSRF_ENABLED``, ...).
+
+    The app never migrates the database by itself: the schema must be at head
+    (SchemaOutdated names ``sopflow db upgrade``) unless ``config`` gives
+    ``SOPFLOW_MIGRATE=True`` (embedded ``sopflow serve``, tests that want a migrated
+    database). Required data files and, outside embedded mode, a real secret key are
+    checked first (DeploymentError).
     """
     config = dict(config or {})
     settings: Settings = config.pop("SOPFLOW_SETTINGS", None) or Settings.from_env()
     clock = config.pop("SOPFLOW_CLOCK", None)
+    migrate = bool(config.pop("SOPFLOW_MIGRATE", False))
+    settings.check_data_files()
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=_secret_key(settings.data_dir),
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=SESSION_MINUTES),
+        SECRET_KEY=_secret_key(settings),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
         SESSION_REFRESH_EACH_REQUEST=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (30 minute) session
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (SESSION_MINUTES)
         SOPFLOW_OVERVIEW_LANES=("Sekretaris", "Kepala Dinas"),
     )
     app.config.update(config)
 
-    db = Database(settings.database_url)
-    db.upgrade()
+    db = open_database(settings, migrate=migrate)
     engine = Engine(db, settings, clock) if clock else Engine(db, settings)
     app.extensions["sopflow"] = SopflowExtension(engine=engine, db=db, settings=settings)
 
@@ -105,11 +112,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _secret_key(data_dir: Path) -> str:
-    """Return ``SOPFLOW_SECRET_KEY`` or a random key kept in ``<data_dir>/secret_key``."""
-    from_env = os.environ.get("SOPFLOW_SECRET_KEY")
-    if from_env:
-        return from_env
+def _secret_key(settings: Settings) -> str:
+    """Return the configured secret key (refused when unsafe outside embedded mode, DeploymentError).
+
+    In embedded mode without a configured key: a random key kept in ``<data_dir>/secret_key``.
+    """
+    configured = settings.require_secret_key()
+    if configured:
+        return configured
+    data_dir = settings.data_dir
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text(encoding="ascii").strip()

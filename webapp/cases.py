@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -115,7 +114,7 @@ def _start_data(process_id: str) -> dict[str, Any]:
 
 def _sample_data(process_id: str) -> dict[str, Any]:
     """Return the start data of the process's demo script (``samples/<process>/demo.json``)."""
-    samples = Path(_ext().settings.processes_dir).parent / "samples" / process_id
+    samples = _ext().settings.samples_dir / process_id
     script_file = samples / "demo.json"
     if not process_id or "/" in process_id or ".." in process_id or not script_file.is_file():
         raise InvalidForm(

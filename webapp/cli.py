@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from sopflow import cli as engine_cli
+from sopflow.errors import SopflowError
 from sopflow.scheduler import EscalationScheduler
 
 
@@ -21,11 +22,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--escalation-interval", type=float, default=60.0, help="detik antar pemeriksaan tenggat")
     options = parser.parse_args([a for a in args if a != "serve"])
-    return serve(options)
+    try:
+        return serve(options)
+    except SopflowError as exc:  # invalid settings, missing data file, schema behind, unsafe secret key
+        print(f"Galat: {exc.message}", file=sys.stderr)
+        return 1
 
 
 def serve(options: argparse.Namespace) -> int:
-    """Serve the web app with the escalation scheduler running beside it."""
+    """Serve the web app with the escalation scheduler running beside it.
+
+    Outside embedded mode the schema must already be at head (``sopflow db upgrade``);
+    a SopflowError at start is printed and the exit status is 1.
+    """
     from werkzeug.serving import run_simple
 
     from sopflow import Settings
@@ -33,7 +42,8 @@ def serve(options: argparse.Namespace) -> int:
     from . import create_app
 
     settings = Settings.from_env(data_dir=options.data_dir)
-    app = create_app({"SOPFLOW_SETTINGS": settings})
+    # Embedded (SQLite default): migrate for the user; otherwise refuse unless the schema is at head.
+    app = create_app({"SOPFLOW_SETTINGS": settings, "SOPFLOW_MIGRATE": settings.embedded})
     scheduler = EscalationScheduler(app.extensions["sopflow"].engine, options.escalation_interval)
     scheduler.start()
     print(f"sopflow berjalan di http://{options.host}:{options.port}/  (basis data: {settings.database_url})")

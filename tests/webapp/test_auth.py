@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -93,16 +94,15 @@ def test_logged_in_user_visiting_login_goes_to_inbox(client, login_as, demo_user
     assert client.get("/masuk").headers["Location"] == "/"
 
 
-def test_secret_key_is_persisted_in_the_data_dir(settings, monkeypatch):
-    monkeypatch.delenv("SOPFLOW_SECRET_KEY", raising=False)
+def test_secret_key_is_persisted_in_the_data_dir(settings):
     first = create_app({"SOPFLOW_SETTINGS": settings})
     second = create_app({"SOPFLOW_SETTINGS": settings})
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert (settings.data_dir / "secret_key").read_text().strip() == first.config["SECRET_KEY"]
     assert (settings.data_dir / "secret_key").stat().st_mode & 0o077 == 0
-    monkeypatch.setenv("SOPFLOW_SECRET_KEY", "dari-lingkungan")
-    assert create_app({"SOPFLOW_SETTINGS": settings}).config["SECRET_KEY"] == "dari-lingkungan"
-    for app in (first, second):
+    configured = create_app({"SOPFLOW_SETTINGS": replace(settings, secret_key="dari-pengaturan")})
+    assert configured.config["SECRET_KEY"] == "dari-pengaturan"
+    for app in (first, second, configured):
         app.extensions["sopflow"].db.dispose()
 
 
