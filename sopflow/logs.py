@@ -50,7 +50,7 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_sopflow", False)]:
@@ -58,7 +58,28 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     handler._sopflow = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # SpiffWorkflow logs every task state change at INFO: keep it for DEBUG only
+    logging.getLogger("spiff").setLevel(level.upper() if level.upper() == "DEBUG" else "WARNING")
     _configured = (fmt, level)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler writing to whatever ``sys.stderr`` is when a line is emitted.
+
+    A handler bound to the stream of configuration time keeps writing into a replaced (or
+    closed) stream after a test harness or a daemonising server swaps ``sys.stderr``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass  # always the current sys.stderr
 
 
 def _keep_exc_info(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
