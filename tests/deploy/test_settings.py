@@ -149,7 +149,7 @@ def test_invalid_values_name_the_variable(env, named):
 
 def test_config_file_problems_are_named(tmp_path):
     missing = tmp_path / "tidak-ada.toml"
-    with pytest.raises(DeploymentError, match="SOPFLOW_CONFIG.*tidak dapat dibaca") as caught:
+    with pytest.raises(DeploymentError, match=r"SOPFLOW_CONFIG.*tidak dapat dibaca") as caught:
         Settings.from_env(environ={"SOPFLOW_CONFIG": str(missing)})
     assert str(missing) in caught.value.message
     bad = tmp_path / "rusak.toml"
