@@ -18,6 +18,7 @@ from typing import Any
 import handlers  # noqa: F401 - registers every handler
 
 from . import inbox
+from .cli_jobs import add_job_commands
 from .cli_process import add_process_commands
 from .cli_records import add_record_commands
 from .cli_records import engine_from_args as _engine
@@ -342,6 +343,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name")
     p.add_argument("--password")
     add_record_commands(sub, add, group)
+    add_job_commands(sub, add, group)
     return parser
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from . import inbox
-from .commands import ClaimTask, CompleteUserTask, StartInstance, Upload
+from .commands import CaseOutcome, ClaimTask, CompleteUserTask, StartInstance, Upload
 from .engine import Engine
 from .errors import DeploymentError, InvalidForm, SopflowError
 from .models import User
@@ -114,6 +115,13 @@ def run_demo(engine: Engine, script: dict[str, Any], out_dir: Path, say: Callabl
             say(f"  ✗ ditolak (sesuai skenario): {exc.errors[0]['message']}")
             continue
         seen = _report_events(engine, outcome.case_id, seen, say, engine.settings.timezone)
+        deadline = time.monotonic() + 300
+        while outcome.jobs:  # a worker runs the service steps: print them as they finish
+            if any(j["status"] == "failed" for j in outcome.jobs) or time.monotonic() > deadline:
+                _raise_stuck(outcome)
+            time.sleep(0.2)
+            seen = _report_events(engine, outcome.case_id, seen, say, engine.settings.timezone)
+            outcome = engine.case_outcome(outcome.case_id)
         if outcome.failure:
             raise SopflowError(f"Langkah {outcome.failure['element_id']} gagal: {outcome.failure['message']}")
     exported = _export_documents(engine, outcome.case_id, out_dir)
@@ -132,9 +140,23 @@ def _start_open_case(
     )
     for step in script["steps"][: spec.get("steps", 0)]:
         task = _find_task(outcome.open_tasks, step)
-        outcome = engine.complete_user_task(CompleteUserTask(task["task_id"], step["actor"], step.get("data", {})))
+        outcome = _settled(
+            engine, engine.complete_user_task(CompleteUserTask(task["task_id"], step["actor"], step.get("data", {})))
+        )
     waiting = sorted({t["element_id"] for t in outcome.open_tasks})
     say(f"Kasus kedua {outcome.case_id} (periode {spec['periode']}) menunggu di: {', '.join(waiting)}")
+
+
+def _settled(engine: Engine, outcome: CaseOutcome) -> CaseOutcome:
+    """Wait for the service steps a completion queued (a worker runs them when a broker is set)."""
+    if outcome.jobs and not engine.wait_for_jobs(outcome.case_id, timeout=300):
+        _raise_stuck(engine.case_outcome(outcome.case_id))
+    return engine.case_outcome(outcome.case_id) if outcome.jobs else outcome
+
+
+def _raise_stuck(outcome: CaseOutcome) -> None:
+    detail = "; ".join(f"{j['label']}: {j['last_error'] or '-'}" for j in outcome.jobs) or "-"
+    raise SopflowError(f"Langkah otomatis kasus {outcome.case_id} tidak selesai ({detail}). Apakah worker berjalan?")
 
 
 def _find_task(open_tasks: list[dict[str, Any]], step: dict[str, Any]) -> dict[str, Any]:
@@ -156,6 +178,8 @@ def _report_events(engine: Engine, case_id: str, after: int, say: Callable[[str]
         if kind == "task_completed":
             output = f" → {data['output']}" if data.get("output") else ""
             say(f"  ✓ langkah {data.get('step') or '-'} {event['element_id']} oleh {event['actor']}{output}")
+        elif kind == "engine_resumed":
+            say(f"  ⏵ langkah otomatis dijalankan sistem (dipicu oleh {data.get('triggered_by') or '-'})")
         elif kind == "service_run":
             output = f" → {data['output']}" if data.get("output") else ""
             step = data.get("step") or "-"

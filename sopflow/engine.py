@@ -6,12 +6,11 @@ docstring names the errors it raises; all derive from :class:`SopflowError`.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any, TypeVar
 
 from SpiffWorkflow.util.task import TaskState
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 from handlers import registry
 from handlers.registry import HandlerError
 
-from . import authz, case_migration, drafts, forms, serializer, store, uploads
+from . import authz, forms, serializer, store, uploads
 from .audit import AuditLog
 from .calendar import load_calendar
 from .case_queries import task_row
@@ -30,36 +29,34 @@ from .commands import (
     CaseOutcome,
     ClaimTask,
     CompleteUserTask,
-    MigrateCases,
-    PublishDraft,
-    PublishedVersion,
     ReassignTask,
     RetryFailedStep,
-    SaveDraft,
     StageUpload,
     StartInstance,
     UnclaimTask,
 )
 from .db import Database
 from .errors import InvalidForm, NotFound, SopflowError, StaleInstance, TaskNotReady
-from .escalation import SYSTEM_ACTOR, escalate_overdue
+from .escalation import escalate_overdue
 from .files import FileStore
-from .jobs import outbox, timers
+from .jobs import outbox
+from .jobs.commands import JobCommands
 from .jobs.notifications import Notifier
 from .jobs.outbox import ADVANCE_CASE, SEND_EMAIL, command_transaction
-from .jobs.runner import JobResult, JobRunner
+from .jobs.runner import JobRunner
 from .jobs.transport import Transport, make_transport
-from .models import Case, Job, ProcessVersion
+from .models import Case, ProcessVersion
+from .process_commands import ProcessCommands
 from .settings import Settings
-from .spec_loader import ProcessDefinition, load_process_file
+from .spec_loader import ProcessDefinition
 from .task_rules import human_spec, start_event_id
 
 T = TypeVar("T")
 STALE_RETRIES = 3
 
 
-class Engine:
-    """Runs sopflow commands against one database and file store."""
+class Engine(ProcessCommands, JobCommands):
+    """Runs sopflow commands against one database and file store (jobs, notifications: :class:`JobCommands`)."""
 
     def __init__(
         self,
@@ -93,59 +90,6 @@ class Engine:
     def _command(self) -> AbstractContextManager[Session]:
         """One command's transaction; the jobs it records go to the transport after commit."""
         return command_transaction(self.db, self.transport.send)
-
-    # -- process versions -------------------------------------------------------------------
-    @logged_command
-    def publish_process(self, source: str | Path | ProcessDefinition, actor: str, note: str = "") -> PublishedVersion:
-        """Validate a BPMN file (or definition) and store it as the newest published version.
-
-        Raises InvalidProcess listing every problem; an identical latest version is reused.
-        """
-        definition = source if isinstance(source, ProcessDefinition) else load_process_file(source)
-        with self.db.unit_of_work() as session:
-            row = store.publish_version(session, definition, actor, note, self.clock())
-            return PublishedVersion(row.process_id, row.version, row.sha256, row.name)
-
-    @logged_command
-    def save_draft(self, cmd: SaveDraft) -> dict[str, Any]:
-        """Keep the edited diagram as the draft, even when invalid; see :func:`sopflow.drafts.save_draft`.
-
-        Raises PermissionDenied, NotFound (user), InvalidProcess (malformed or hostile XML; nothing stored).
-        """
-        with self.db.unit_of_work() as session:
-            return drafts.save_draft(session, cmd, self.clock())
-
-    def validate_bpmn(self, process_id: str, bpmn_xml: str) -> list[dict[str, Any]]:
-        """Return the problems ``[{"element", "message"}]`` of an edited diagram ([] when valid); saves nothing."""
-        with self.db.reading() as session:
-            return drafts.validate_bpmn(session, process_id, bpmn_xml)
-
-    @logged_command
-    def publish_draft(self, cmd: PublishDraft) -> PublishedVersion:
-        """Publish the draft as the next immutable version and delete it.
-
-        Raises PermissionDenied, InvalidForm (empty note), NotFound (no draft), InvalidProcess.
-        """
-        with self.db.unit_of_work() as session:
-            return drafts.publish_draft(session, cmd, self.clock())
-
-    def migration_preview(self, process_id: str, to_version: int) -> list[dict[str, Any]]:
-        """Tell for each running case on an older version whether it can move to ``to_version`` and why not.
-
-        Rows: ``{"case_id", "periode", "from_version", "can_migrate", "reason"}``. Raises NotFound.
-        """
-        with self.db.reading() as session:
-            target = store.version_of(session, process_id, to_version)
-            rows = case_migration.candidates(session, process_id, to_version)
-            return [case_migration.preview_case(case, version, target) for case, version in rows]
-
-    @logged_command
-    def migrate_cases(self, cmd: MigrateCases) -> list[dict[str, Any]]:
-        """Move running cases to ``cmd.to_version`` where safe, one transaction per case (rows add ``migrated``).
-
-        Raises PermissionDenied, NotFound (user or version).
-        """
-        return case_migration.migrate_cases(self.db, self.services, cmd, self.clock)
 
     # -- cases ----------------------------------------------------------------------------------
     @logged_command
@@ -396,83 +340,6 @@ class Engine:
             self._defer_service_steps(session, run, user.username)
             case_id = case.id
         return self.case_outcome(case_id)
-
-    # -- jobs -----------------------------------------------------------------------------------
-    def _defer_service_steps(self, session: Session, run: CaseRun, actor: str) -> None:
-        """Record an outbox job for the service steps a command left ready (see :meth:`CaseRun.advance`)."""
-        if run.deferred is not None:
-            outbox.request_advance(session, run.case.id, run.audit.now, actor, run.deferred)
-
-    def _advance_case(self, session: Session, job: Job, now: datetime) -> None:
-        """Job handler: run the service steps of a case (actor "sistem", triggered by the job's user)."""
-        case = store.lock_case(session, job.case_id or "")
-        audit = AuditLog(SYSTEM_ACTOR, now)
-        run = CaseRun.open(case, session.get_one(ProcessVersion, case.process_version_id), self.services, audit)
-        if not run.has_engine_work():
-            return  # another command ran them already
-        audit.add(
-            "engine_resumed",
-            None,
-            (job.payload or {}).get("element_id"),
-            job_id=job.id,
-            triggered_by=job.triggered_by,
-            request_id=job.request_id,
-        )
-        run.advance()
-        run.save(session)
-
-    def run_job(self, job_id: str, worker: str = "inline") -> JobResult:
-        """Run one outbox job if it is pending (idempotent); see :mod:`sopflow.jobs.runner`."""
-        return self.jobs.run(job_id, worker)
-
-    def tick(self) -> dict[str, int]:
-        """One scheduler round: resend lost jobs, escalate overdue tasks, send due-soon/overdue reminders."""
-        now = self.clock()
-        resent = timers.sweep(self.db, now, self.transport.send)
-        escalated = self.escalate_overdue()
-        reminded = timers.remind(self.db, now, self.notifier, self.transport.send)
-        return {"resent": len(resent), "escalated": len(escalated), "reminded": len(reminded)}
-
-    def retry_job(self, job_id: str, actor: str) -> dict[str, Any]:
-        """Put a failed job back in the queue ("Coba lagi"); process owner or admin only.
-
-        Raises NotFound, PermissionDenied, TaskNotReady (the job is not failed).
-        """
-        with self._command() as session:
-            user = store.user(session, actor)
-            authz.check_may_edit_process(user)
-            job = session.get(Job, job_id)
-            if job is None:
-                raise NotFound(f"Pekerjaan {job_id} tidak ditemukan.", job=job_id)
-            if job.status != "failed":
-                raise TaskNotReady("Pekerjaan ini tidak dalam keadaan gagal.", job=job_id)
-            now = self.clock()
-            job.status, job.attempts, job.run_after, job.enqueued_at = "pending", 0, now, now
-            job.finished_at = job.started_at = None
-            session.info.setdefault("sopflow.jobs", []).append(job.id)
-            return outbox.job_dict(job)
-
-    def case_jobs(self, case_id: str) -> list[dict[str, Any]]:
-        """Return the case's queued, running and failed jobs (the case page's "sedang diproses")."""
-        with self.db.reading() as session:
-            return outbox.case_jobs(session, case_id)
-
-    def open_jobs(self) -> list[dict[str, Any]]:
-        """Return every queued, running and failed job of the instance (failed first)."""
-        with self.db.reading() as session:
-            return outbox.open_jobs(session)
-
-    def wait_for_jobs(self, case_id: str, timeout: float = 120.0, poll: float = 0.2) -> bool:
-        """Wait until the case has no queued or running job; return False on timeout or a failed job."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            jobs = self.case_jobs(case_id)
-            if not jobs:
-                return True
-            if any(j["status"] == "failed" for j in jobs):
-                return False
-            time.sleep(poll)
-        return False
 
     def case_outcome(self, case_id: str) -> CaseOutcome:
         """Return the case's current status, open tasks, failure and open jobs."""

@@ -1,34 +1,38 @@
-"""A background thread that escalates overdue tasks periodically while the app is served."""
+"""The embedded scheduler: one thread running the scheduler round while ``sopflow serve`` serves.
+
+Only the embedded mode uses it (no ``BROKER_URL``: one process, SQLite). A deployment runs
+``sopflow scheduler`` (Celery beat) instead, and web workers never run timers.
+"""
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from .engine import Engine
+from .logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
-class EscalationScheduler(threading.Thread):
-    """Calls :meth:`Engine.escalate_overdue` every ``interval`` seconds until :meth:`stop`."""
+class InProcessScheduler(threading.Thread):
+    """Calls :meth:`Engine.tick` (resend lost jobs, escalate, remind) every ``interval`` seconds until :meth:`stop`."""
 
-    def __init__(self, engine: Engine, interval: float = 60.0) -> None:
-        super().__init__(name="sopflow-eskalasi", daemon=True)
+    def __init__(self, engine: Engine, interval: float = 30.0) -> None:
+        super().__init__(name="sopflow-penjadwal", daemon=True)
         self.engine = engine
         self.interval = interval
         self._stopped = threading.Event()
         self.runs = 0
 
     def run(self) -> None:
-        """Escalate now, then after every interval; a failure is logged and retried next time."""
+        """Run a round now, then after every interval; a failure is logged and retried next time."""
         while not self._stopped.is_set():
             try:
-                escalated = self.engine.escalate_overdue()
-                if escalated:
-                    log.info("%d tugas terlambat dieskalasi", len(escalated))
+                result = self.engine.tick()
+                if any(result.values()):
+                    log.info("scheduler_round", **result)
             except Exception:  # keep the scheduler alive; the next round retries
-                log.exception("eskalasi gagal")
+                log.exception("scheduler_round_failed")
             self.runs += 1
             self._stopped.wait(self.interval)
 

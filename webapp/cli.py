@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from sopflow import cli as engine_cli
 from sopflow.errors import SopflowError
-from sopflow.scheduler import EscalationScheduler
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,7 +19,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
-    parser.add_argument("--escalation-interval", type=float, default=60.0, help="detik antar pemeriksaan tenggat")
+    parser.add_argument(
+        "--scheduler-interval", type=float, default=30.0, help="detik antar putaran penjadwal (mode tertanam)"
+    )
     options = parser.parse_args([a for a in args if a != "serve"])
     try:
         return serve(options)
@@ -30,7 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(options: argparse.Namespace) -> int:
-    """Serve the web app with the escalation scheduler running beside it.
+    """Serve the web app (werkzeug; production uses gunicorn ``webapp.wsgi:app``).
+
+    Without ``BROKER_URL`` (embedded mode) jobs run in-process and a scheduler thread runs
+    the scheduler round beside the server; with a broker, ``sopflow worker`` and
+    ``sopflow scheduler`` do that work and this process serves pages only.
 
     Outside embedded mode the schema must already be at head (``sopflow db upgrade``);
     a SopflowError at start is printed and the exit status is 1.
@@ -44,13 +49,18 @@ def serve(options: argparse.Namespace) -> int:
     settings = Settings.from_env(data_dir=options.data_dir)
     # Embedded (SQLite default): migrate for the user; otherwise refuse unless the schema is at head.
     app = create_app({"SOPFLOW_SETTINGS": settings, "SOPFLOW_MIGRATE": settings.embedded})
-    scheduler = EscalationScheduler(app.extensions["sopflow"].engine, options.escalation_interval)
-    scheduler.start()
+    scheduler = None
+    if not settings.broker_url:
+        from sopflow.scheduler import InProcessScheduler
+
+        scheduler = InProcessScheduler(app.extensions["sopflow"].engine, options.scheduler_interval)
+        scheduler.start()
     print(f"sopflow berjalan di http://{options.host}:{options.port}/  (basis data: {settings.database_url})")
     try:
         run_simple(options.host, options.port, app, threaded=True, use_reloader=False)
     finally:
-        scheduler.stop()
+        if scheduler is not None:
+            scheduler.stop()
     return 0
 
 

@@ -39,6 +39,7 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_timeout=3,
         broker_transport_options={"socket_connect_timeout": 3, "socket_timeout": 10},
         worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
         worker_send_task_events=False,
         beat_schedule={"sopflow-tick": {"task": TICK_TASK, "schedule": TICK_SECONDS}},
     )

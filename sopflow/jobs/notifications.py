@@ -8,6 +8,7 @@ while the SMTP server is away and then recorded as ``gagal`` — never lost sile
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from datetime import UTC, datetime
@@ -15,9 +16,10 @@ from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ..errors import InvalidForm
 from ..models import HumanTask, Job, Notification, User
 from ..settings import Settings
 from .outbox import SEND_EMAIL, add_job
@@ -226,11 +228,32 @@ def notifications_for(session: Session, username: str, limit: int = 100) -> list
 
 def unread_count(session: Session, username: str) -> int:
     """Return how many of a user's notifications are unread."""
-    from sqlalchemy import func
-
     return int(
         session.scalar(
             select(func.count(Notification.id)).where(Notification.username == username, Notification.read_at.is_(None))
         )
         or 0
     )
+
+
+def mark_read(session: Session, username: str, now: datetime, ids: list[int] | None = None) -> int:
+    """Mark a user's unread notifications (all, or those in ``ids``) as read; return how many."""
+    query = update(Notification).where(Notification.username == username, Notification.read_at.is_(None))
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    return int(session.execute(query.values(read_at=now)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+def set_preferences(session: Session, user: User, email: str | None, enabled: bool) -> dict[str, Any]:
+    """Store a user's e-mail address (empty clears it) and e-mail switch; InvalidForm for a bad address."""
+    address = (email or "").strip() or None
+    if address is not None and (len(address) > 254 or not _EMAIL.match(address)):
+        raise InvalidForm(
+            "Alamat surel belum benar.",
+            [{"field": "email", "message": "Tulis alamat surel seperti nama@instansi.go.id."}],
+        )
+    user.email, user.email_notifications = address, bool(enabled)
+    return {"username": user.username, "email": user.email, "email_notifications": user.email_notifications}

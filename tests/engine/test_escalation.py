@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sopflow import Engine, StartInstance
 from sopflow.inbox import escalations_for_user, overview, tasks_for_user, timeline_for_case
-from sopflow.scheduler import EscalationScheduler
+from sopflow.scheduler import InProcessScheduler
 
 
 class Clock:
@@ -45,7 +45,7 @@ def test_scheduler_escalates_without_manual_polling(database, settings, mini):
     engine = Engine(database, settings, clock=clock)
     engine.start_instance(StartInstance("mini", "ani", "2026-TW3", {"daftar_unit": [{"unit": "U1"}]}))
     clock.now += timedelta(days=30)
-    scheduler = EscalationScheduler(engine, interval=0.05)
+    scheduler = InProcessScheduler(engine, interval=0.05)
     scheduler.start()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

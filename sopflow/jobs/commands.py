@@ -1,0 +1,144 @@
+"""The engine's commands about background work: run a job, a scheduler round, retry, notifications.
+
+:class:`JobCommands` is a mixin of :class:`sopflow.engine.Engine`; it expects the engine's
+``db``, ``clock``, ``services``, ``notifier`` and ``transport``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from .. import authz, store
+from ..audit import AuditLog
+from ..errors import NotFound, TaskNotReady
+from ..escalation import SYSTEM_ACTOR
+from ..models import Job, ProcessVersion
+from . import notifications, outbox, timers
+from .runner import JobResult
+
+if TYPE_CHECKING:
+    from ..case_run import CaseRun, Services
+    from ..db import Database
+    from .notifications import Notifier
+    from .runner import JobRunner
+    from .transport import Transport
+
+
+class JobCommands:
+    """Job, scheduler and notification commands of the engine."""
+
+    db: Database
+    clock: Callable[[], datetime]
+    services: Services
+    notifier: Notifier
+    transport: Transport
+    jobs: JobRunner
+
+    escalate_overdue: Callable[[], list[dict[str, Any]]]
+
+    def _defer_service_steps(self, session: Session, run: CaseRun, actor: str) -> None:
+        """Record an outbox job for the service steps a command left ready (see :meth:`CaseRun.advance`)."""
+        if run.deferred is not None:
+            outbox.request_advance(session, run.case.id, run.audit.now, actor, run.deferred)
+
+    def _advance_case(self, session: Session, job: Job, now: datetime) -> None:
+        """Job handler: run the service steps of a case (actor "sistem", triggered by the job's user)."""
+        case = store.lock_case(session, job.case_id or "")
+        audit = AuditLog(SYSTEM_ACTOR, now)
+        from ..case_run import CaseRun
+
+        run = CaseRun.open(case, session.get_one(ProcessVersion, case.process_version_id), self.services, audit)
+        if not run.has_engine_work():
+            return  # another command ran them already
+        audit.add(
+            "engine_resumed",
+            None,
+            (job.payload or {}).get("element_id"),
+            job_id=job.id,
+            triggered_by=job.triggered_by,
+            request_id=job.request_id,
+        )
+        run.advance()
+        run.save(session)
+
+    def run_job(self, job_id: str, worker: str = "inline") -> JobResult:
+        """Run one outbox job if it is pending (idempotent); see :mod:`sopflow.jobs.runner`."""
+        return self.jobs.run(job_id, worker)
+
+    def tick(self) -> dict[str, int]:
+        """One scheduler round: resend lost jobs, escalate overdue tasks, send due-soon/overdue reminders."""
+        now = self.clock()
+        resent = timers.sweep(self.db, now, self.transport.send)
+        escalated = self.escalate_overdue()
+        reminded = timers.remind(self.db, now, self.notifier, self.transport.send)
+        return {"resent": len(resent), "escalated": len(escalated), "reminded": len(reminded)}
+
+    def retry_job(self, job_id: str, actor: str) -> dict[str, Any]:
+        """Put a failed job back in the queue ("Coba lagi"); process owner or admin only.
+
+        Raises NotFound, PermissionDenied, TaskNotReady (the job is not failed).
+        """
+        with self._command() as session:
+            user = store.user(session, actor)
+            authz.check_may_edit_process(user)
+            job = session.get(Job, job_id)
+            if job is None:
+                raise NotFound(f"Pekerjaan {job_id} tidak ditemukan.", job=job_id)
+            if job.status != "failed":
+                raise TaskNotReady("Pekerjaan ini tidak dalam keadaan gagal.", job=job_id)
+            now = self.clock()
+            job.status, job.attempts, job.run_after, job.enqueued_at = "pending", 0, now, now
+            job.finished_at = job.started_at = None
+            session.info.setdefault("sopflow.jobs", []).append(job.id)
+            return outbox.job_dict(job)
+
+    def case_jobs(self, case_id: str) -> list[dict[str, Any]]:
+        """Return the case's queued, running and failed jobs (the case page's "sedang diproses")."""
+        with self.db.reading() as session:
+            return outbox.case_jobs(session, case_id)
+
+    def open_jobs(self) -> list[dict[str, Any]]:
+        """Return every queued, running and failed job of the instance (failed first)."""
+        with self.db.reading() as session:
+            return outbox.open_jobs(session)
+
+    def wait_for_jobs(self, case_id: str, timeout: float = 120.0, poll: float = 0.2) -> bool:
+        """Wait until the case has no queued or running job; return False on timeout or a failed job."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            jobs = self.case_jobs(case_id)
+            if not jobs:
+                return True
+            if any(j["status"] == "failed" for j in jobs):
+                return False
+            time.sleep(poll)
+        return False
+
+    # -- notifications --------------------------------------------------------------------------
+    def notifications_for(self, username: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Return the user's newest notifications (``read``, ``email_status`` included)."""
+        with self.db.reading() as session:
+            return notifications.notifications_for(session, username, limit)
+
+    def unread_notifications(self, username: str) -> int:
+        """Return how many notifications of the user are unread."""
+        with self.db.reading() as session:
+            return notifications.unread_count(session, username)
+
+    def mark_notifications_read(self, username: str, ids: list[int] | None = None) -> int:
+        """Mark the user's notifications (all, or ``ids``) as read; return how many changed."""
+        with self.db.unit_of_work() as session:
+            return notifications.mark_read(session, username, self.clock(), ids)
+
+    def set_email_preferences(self, username: str, email: str | None, enabled: bool) -> dict[str, Any]:
+        """Set the user's e-mail address and switch e-mail notifications on or off.
+
+        Raises NotFound (user), InvalidForm (an address that is not an e-mail address).
+        """
+        with self.db.unit_of_work() as session:
+            return notifications.set_preferences(session, store.user(session, username), email, enabled)
