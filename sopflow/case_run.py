@@ -27,6 +27,7 @@ from .audit import AuditLog, jsonable
 from .calendar import WorkingCalendar
 from .errors import ExpressionRejected, HandlerFailed, SopflowError, StaleInstance, TaskNotReady
 from .files import CommandFiles, FileStore
+from .jobs.runner import raise_if_unavailable
 from .logs import get_logger
 from .models import Case, ProcessVersion
 from .script_engine import SopflowScriptEngine
@@ -150,6 +151,7 @@ class CaseRun:
         except _ServiceDeferred as stop:
             self.deferred = stop.element_id
         except Exception as exc:
+            raise_if_unavailable(exc)  # storage or database away: roll back, the job is retried
             self._record_failure(exc)
 
     def _before_step(self, task: Any) -> None:

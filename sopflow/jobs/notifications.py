@@ -85,7 +85,8 @@ class Notifier:
     def send_email(self, session: Session, job: Job, now: datetime) -> None:
         """Job handler: send one notification's e-mail; SMTP trouble raises TransientJobError (retried)."""
         note = session.get(Notification, job.payload["notification_id"])
-        if note is None or note.email_status != "menunggu":
+        # "gagal" with a pending job: a process owner put the failed e-mail back ("Coba lagi")
+        if note is None or note.email_status not in ("menunggu", "gagal"):
             return
         user = session.scalar(select(User).where(User.username == note.username))
         if user is None or not user.email:

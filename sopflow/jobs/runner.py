@@ -63,6 +63,23 @@ def is_transient(exc: BaseException) -> bool:
     ) or (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated)
 
 
+def raise_if_unavailable(exc: BaseException) -> None:
+    """Re-raise the storage or database error behind a failed step (``exc``), if there is one.
+
+    A handler that could not write its file (disk full, store not mounted) or a lost database
+    connection is no fault of the step: the command must roll back so that the job is retried,
+    instead of the step being marked failed. OS errors without an errno (e.g. an unreadable
+    image) stay the step's own failure.
+    """
+    seen: BaseException | None = exc
+    for _ in range(20):
+        if seen is None:
+            return
+        if (isinstance(seen, OSError) and seen.errno is not None) or is_transient(seen):
+            raise seen
+        seen = getattr(seen, "exception", None) or seen.__cause__ or seen.__context__
+
+
 class JobRunner:
     """Runs jobs of the kinds it was given; ``dispatch`` sends the jobs a job recorded."""
 
@@ -84,9 +101,10 @@ class JobRunner:
         """Run the job once if it is pending and due; see the module docstring."""
         started = time.perf_counter()
         with self.db.unit_of_work() as session:
-            job = session.get(Job, job_id)
+            # never wait for a worker that holds the row: a duplicate message returns at once
+            job = session.scalar(select(Job).where(Job.id == job_id).with_for_update(skip_locked=True))
             if job is None:
-                return JobResult("missing")
+                return JobResult("missing" if session.get(Job, job_id) is None else "busy")
             if job.status != "pending":
                 return JobResult("skipped")
             now = self.clock()
