@@ -1,20 +1,38 @@
-"""Sandboxed evaluation of diagram expressions (conditions, scripts, parameters).
+"""Sandboxed, bounded evaluation of diagram expressions (conditions, scripts, parameters).
 
 SpiffWorkflow's default environment runs task data through plain ``eval``/``exec``, so
 a diagram could run ``__import__('os').system(...)``. Every expression of a diagram goes
 through :class:`SandboxEnvironment` instead: code is compiled with RestrictedPython
-(no names or attributes starting with ``_``, no imports, no ``while`` loops), runs with
-a small whitelist of builtins, guarded attribute/item access and writes, and an
-iteration budget plus a wall-clock deadline checked on every loop step.
+(no names or attributes starting with ``_``, no imports, no ``while`` loops, no ``def``,
+``lambda``, ``class`` or ``try``), runs with a small whitelist of builtins, guarded
+attribute/item access and writes.
+
+Bounded work. Every evaluation has limits on time, loop steps, the size of what it builds,
+memory and the size of its result (:mod:`sopflow.sandbox_limits` holds the numbers). They
+are enforced in-process by rewriting the syntax tree rather than by running each evaluation
+in a subprocess with resource limits: a diagram evaluates dozens of small expressions per
+command, and a fork per evaluation (plus pickling task data both ways) would cost
+milliseconds each and is unsafe in threaded web servers, while the guards cost about a
+microsecond per operation. The policy below turns ``a ** b``, ``a * b``, ``a << b``,
+``a + b``, ``a % b`` and f-strings into calls to helpers that compute the size of the
+result *before* building it; ``pow``, ``sum`` and ``math`` are replaced by guarded versions,
+``range`` is RestrictedPython's limited range, the padding/joining/replacing methods of
+``str``/``bytes`` and ``list.extend`` are checked through ``_getattr_``, loops are counted
+through ``_getiter_`` with the deadline checked every 64 steps, and there is no way to
+recurse (no functions). So ``10**10**10``, ``math.factorial(10**8)`` and
+``'a' * (2 * 10**9)`` are refused in microseconds instead of freezing the server or
+allocating gigabytes; :func:`compile_expression` folds the constant parts with the same
+guards, so ``sopflow validate`` refuses them before a diagram is published. What a C
+builtin does with an already bounded value (``sorted``, ``str`` of a long list) is bounded
+by the size caps; steps that run as jobs have, in addition, the worker's memory limit.
+A refused evaluation raises :class:`~sopflow.errors.ExpressionRejected`, which fails the
+command or job and rolls its transaction back.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-import math
-import time
-from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -30,38 +48,43 @@ from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
-    safer_getattr,
 )
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
 from .errors import ExpressionRejected
+from .sandbox_limits import (
+    MAX_ITEMS,
+    MAX_ITERATIONS,
+    SAFE_MATH,
+    TIME_LIMIT_SECONDS,
+    Budget,
+    bounded_pow,
+    bounded_sum,
+    check_constants,
+    check_result,
+)
 
-#: Upper bound of loop steps (comprehension or ``for`` items) in one evaluation.
-MAX_ITERATIONS = 1_000_000
-#: Wall-clock budget of one evaluation, in seconds.
-TIME_LIMIT_SECONDS = 5.0
+__all__ = ["MAX_ITERATIONS", "TIME_LIMIT_SECONDS", "SandboxEnvironment", "compile_expression", "compile_script"]
 
 _EXTRA_BUILTINS = {
-    name: obj
-    for name, obj in {
-        "all": all,
-        "any": any,
-        "dict": dict,
-        "enumerate": enumerate,
-        "filter": filter,
-        "list": list,
-        "map": map,
-        "max": max,
-        "min": min,
-        "reversed": reversed,
-        "set": set,
-        "frozenset": frozenset,
-        "sorted": sorted,
-        "sum": sum,
-        "tuple": tuple,
-        "zip": zip,
-        "math": math,
-    }.items()
+    "all": all,
+    "any": any,
+    "dict": dict,
+    "enumerate": enumerate,
+    "filter": filter,
+    "list": list,
+    "map": map,
+    "max": max,
+    "min": min,
+    "reversed": reversed,
+    "set": set,
+    "frozenset": frozenset,
+    "sorted": sorted,
+    "sum": bounded_sum,
+    "tuple": tuple,
+    "zip": zip,
+    "math": SAFE_MATH,
+    "pow": bounded_pow,
 }
 # setattr/delattr are in RestrictedPython's safe set but have no business in a diagram.
 _BUILTINS = {
@@ -70,10 +93,17 @@ _BUILTINS = {
 
 
 _PYTHON_BUILTINS = frozenset(dir(builtins))
+#: binary operators compiled into calls to the bounded helpers of :class:`~sopflow.sandbox_limits.Budget`
+_GUARDED_OPS = {ast.Add: "_add_", ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
+
+
+def _call(name: str, args: list[ast.expr], where: ast.AST) -> ast.Call:
+    call = ast.Call(func=ast.Name(name, ast.Load()), args=args, keywords=[])
+    return ast.fix_missing_locations(ast.copy_location(call, where))
 
 
 class _DiagramPolicy(RestrictingNodeTransformer):
-    """RestrictedPython's policy plus: no ``while`` (unbounded), no function or class definitions."""
+    """RestrictedPython's policy plus: no ``while``, functions, classes or ``try``; bounded operators."""
 
     def visit_While(self, node: ast.While) -> ast.AST:
         self.error(node, "Perulangan 'while' tidak diizinkan dalam ekspresi diagram.")
@@ -93,78 +123,91 @@ class _DiagramPolicy(RestrictingNodeTransformer):
         self.error(node, "Ekspresi lambda tidak diizinkan dalam ekspresi diagram.")
         return self.generic_visit(node)
 
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        # a function could recurse without ever passing a loop step: no bound on its work
+        self.error(node, "Definisi fungsi (def) tidak diizinkan dalam ekspresi diagram.")
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_Try(self, node: ast.Try) -> ast.AST:
+        # a refused operation must end the evaluation, not be caught by the diagram
+        self.error(node, "Blok try/except tidak diizinkan dalam ekspresi diagram.")
+        return node
+
+    visit_TryStar = visit_Try  # type: ignore[assignment]
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        node = super().visit_BinOp(node)
+        helper = _GUARDED_OPS.get(type(node.op))
+        return _call(helper, [node.left, node.right], node) if helper else node
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
+        return _call("_sized_", [super().visit_JoinedStr(node)], node)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        spec = node.format_spec
+        if spec is not None:
+            parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
+            if not all(isinstance(p, ast.Constant) for p in parts):
+                self.error(node, "Format f-string yang dihitung (misalnya {x:{lebar}}) tidak diizinkan.")
+            elif any(int(n) > MAX_ITEMS for p in parts for n in _digits(str(p.value))):
+                self.error(node, f"Lebar format f-string melebihi batas {MAX_ITEMS:,} karakter.")
+        node.value = self.visit(node.value)
+        return node
+
+
+def _digits(text: str) -> list[str]:
+    return [n for n in "".join(c if c.isdigit() else " " for c in text).split() if n]
+
 
 @lru_cache(maxsize=2048)
 def compile_expression(source: str) -> Any:
     """Compile a diagram expression under the sandbox; raise ExpressionRejected on any violation."""
     result = compile_restricted_eval(source.strip(), "<diagram>", policy=_DiagramPolicy)
-    return _code_or_raise(source, result)
+    return _code_or_raise(source, result, "eval")
 
 
 @lru_cache(maxsize=512)
 def compile_script(source: str) -> Any:
     """Compile a diagram script under the sandbox; raise ExpressionRejected on any violation."""
     result = compile_restricted_exec(source, "<diagram>", policy=_DiagramPolicy)
-    return _code_or_raise(source, result)
+    return _code_or_raise(source, result, "exec")
 
 
-def _code_or_raise(source: str, result: Any) -> Any:
+def _code_or_raise(source: str, result: Any, mode: str) -> Any:
     errors = list(result.errors)
     # A Python builtin the sandbox does not offer (getattr, open, exec, ...) can only be an escape attempt.
     forbidden = sorted(n for n in (result.used_names or {}) if n in _PYTHON_BUILTINS and n not in _BUILTINS)
     errors += [f"fungsi bawaan {name!r} tidak tersedia di sandbox" for name in forbidden]
+    if not errors:
+        try:
+            check_constants(source, mode)  # 10**10**10 is refused here, before it is ever run
+        except ExpressionRejected as exc:
+            errors.append(exc.message)
     if errors or result.code is None:
         detail = "; ".join(errors) or "tidak dapat dikompilasi"
-        raise ExpressionRejected(f"Ekspresi ditolak oleh sandbox: {detail} (ekspresi: {source.strip()!r})")
+        raise ExpressionRejected(f"Ekspresi ditolak oleh sandbox: {detail} (ekspresi: {source.strip()[:200]!r})")
     return result.code
 
 
-class _Budget:
-    """Counts loop steps and watches the deadline of one evaluation."""
-
-    def __init__(self) -> None:
-        self.deadline = time.monotonic() + TIME_LIMIT_SECONDS
-        self.steps = 0
-
-    def tick(self) -> None:
-        self.steps += 1
-        if self.steps > MAX_ITERATIONS:
-            raise ExpressionRejected("Ekspresi dihentikan: jumlah perulangan melebihi batas.")
-        if self.steps % 1024 == 0 and time.monotonic() > self.deadline:
-            raise ExpressionRejected("Ekspresi dihentikan: melebihi batas waktu.")
-
-    def guard_iter(self, obj: Iterable[Any]) -> Iterator[Any]:
-        for item in obj:
-            self.tick()
-            yield item
-
-
-def _inplace(op: str, left: Any, right: Any) -> Any:
-    operations = {
-        "+=": lambda a, b: a + b,
-        "-=": lambda a, b: a - b,
-        "*=": lambda a, b: a * b,
-        "/=": lambda a, b: a / b,
-        "//=": lambda a, b: a // b,
-        "%=": lambda a, b: a % b,
-    }
-    if op not in operations:
-        raise ExpressionRejected(f"Operator {op} tidak diizinkan dalam ekspresi diagram.")
-    return operations[op](left, right)
-
-
-def _sandbox_globals() -> dict[str, Any]:
-    budget = _Budget()
+def _sandbox_globals(budget: Budget) -> dict[str, Any]:
     return {
         "__builtins__": _BUILTINS,
         "__name__": "diagram",
-        "_getattr_": safer_getattr,
+        "_getattr_": budget.getattr,
         "_getitem_": default_guarded_getitem,
         "_getiter_": budget.guard_iter,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
         "_unpack_sequence_": guarded_unpack_sequence,
         "_write_": full_write_guard,
-        "_inplacevar_": _inplace,
+        "_inplacevar_": budget.inplace,
+        "_add_": budget.add,
+        "_mul_": budget.mul,
+        "_pow_": budget.pow,
+        "_lshift_": budget.lshift,
+        "_mod_": budget.mod,
+        "_sized_": budget.sized,
     }
 
 
@@ -172,29 +215,50 @@ def _is_sandbox_name(name: str) -> bool:
     return name.startswith("_")
 
 
+def _run(code: Any, namespace: dict[str, Any], mode: str) -> Any:
+    """Run compiled code; what Python itself stops (memory, recursion) becomes a clean refusal."""
+    try:
+        return eval(code, namespace) if mode == "eval" else exec(code, namespace)
+    except MemoryError:
+        raise ExpressionRejected("Ekspresi dihentikan: memori tidak cukup untuk menghitungnya.") from None
+    except RecursionError:
+        raise ExpressionRejected("Ekspresi dihentikan: struktur terlalu dalam.") from None
+
+
 class SandboxEnvironment(TaskDataEnvironment):
-    """A SpiffWorkflow script environment that runs everything under the sandbox."""
+    """A SpiffWorkflow script environment that runs everything under the sandbox, within the limits."""
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict | None = None) -> Any:
         """Evaluate ``expression`` against task data ``context``; the data is not modified."""
         code = compile_expression(expression)
-        namespace = _sandbox_globals()
+        namespace = _sandbox_globals(Budget())
         namespace.update(external_context or {})
         namespace.update(context)
-        return eval(code, namespace)
+        return check_result(_run(code, namespace, "eval"))
 
     def execute(self, script: str, context: dict[str, Any], external_context: dict | None = None) -> bool:
         """Run ``script`` with task data ``context``; new or changed variables are written back."""
         code = compile_script(script)
-        namespace = _sandbox_globals()
+        namespace = _sandbox_globals(Budget())
         namespace.update(external_context or {})
         namespace.update(context)
-        exec(code, namespace)
+        _run(code, namespace, "exec")
+        written = {
+            name: value
+            for name, value in namespace.items()
+            if not (_is_sandbox_name(name) or callable(value) or name in (external_context or {}))
+        }
+        check_result([v for n, v in written.items() if not _unchanged(context, n, v)])
         for name in list(context):
             if name not in namespace:
                 del context[name]
-        for name, value in namespace.items():
-            if _is_sandbox_name(name) or callable(value) or name in (external_context or {}):
-                continue
-            context[name] = value
+        context.update(written)
         return True
+
+
+def _unchanged(context: dict[str, Any], name: str, value: Any) -> bool:
+    """An immutable value the script did not replace cannot have grown."""
+    return context.get(name, _MISSING) is value and isinstance(value, str | bytes | int | float | bool | type(None))
+
+
+_MISSING = object()
