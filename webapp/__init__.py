@@ -21,6 +21,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from sopflow import Database, Engine, Settings, SopflowError
+from sopflow.logs import configure_logging
 from sopflow.db import open_database
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     clock = config.pop("SOPFLOW_CLOCK", None)
     migrate = bool(config.pop("SOPFLOW_MIGRATE", False))
     settings.check_data_files()
+    configure_logging(getattr(settings, "log_format", "console"), getattr(settings, "log_level", "INFO"))
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=_secret_key(settings),
@@ -81,7 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     engine = Engine(db, settings, clock) if clock else Engine(db, settings)
     app.extensions["sopflow"] = SopflowExtension(engine=engine, db=db, settings=settings)
 
-    from . import api, auditor, auth, cases, editor, inbox, overview
+    from . import api, auditor, auth, cases, editor, health, inbox, observability, overview
 
     login = LoginManager(app)
     login.login_view = "auth.login"
@@ -90,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login.user_loader(auth.load_user)
 
     csrf = CSRFProtect(app)
+    health.init_app(app)
     for module in (auth, inbox, cases, overview, auditor, editor):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
@@ -97,6 +100,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _register_filters(app, settings.timezone)
     _register_error_handlers(app)
+    observability.init_app(app)  # after every blueprint: request ids, access log, 500s, database down
 
     @app.get("/favicon.ico")
     def favicon() -> Any:
