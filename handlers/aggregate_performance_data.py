@@ -10,8 +10,7 @@ from typing import Any
 
 from handlers.capaian import load_bands, penyerapan
 from handlers.error_list import ErrorList
-from handlers.konfigurasi import angka
-from handlers.lembar_isian import DEFAULT_MAX_BYTES, LembarIsian, read_lembar_isian
+from handlers.lembar_isian import LembarIsian, XlsxLimits, read_lembar_isian
 from handlers.periode import parse_periode
 from handlers.registry import HandlerContext, HandlerError, register
 from handlers.renja import Renja, load_renja
@@ -32,7 +31,8 @@ def aggregate_performance_data(params: dict[str, Any], ctx: HandlerContext) -> d
 
     Params read: ``periode``, ``indikator``, ``kegiatan``, ``isian_bidang``
     (list of ``{"bidang", "format_isian", "lembar_isian": FileRef, "catatan"}``).
-    Config read: ``kategori_capaian``, ``batas_ukuran_berkas_bytes``.
+    Config read: ``kategori_capaian``, ``batas_ukuran_berkas_bytes`` and the xlsx caps of
+    :class:`handlers.xlsx_limits.XlsxLimits`.
     Returns the rekap::
 
         {"periode", "periode_label", "tahun", "triwulan",
@@ -57,7 +57,7 @@ def aggregate_performance_data(params: dict[str, Any], ctx: HandlerContext) -> d
     periode = parse_periode(params.get("periode"))
     renja = load_renja(params.get("indikator"), params.get("kegiatan"), require_target=False)
     bands = load_bands(ctx.config)
-    max_bytes = int(angka(ctx.config, "batas_ukuran_berkas_bytes", DEFAULT_MAX_BYTES))
+    limits = XlsxLimits.from_config(ctx.config)
     errors = ErrorList(field="isian_bidang")
     uploads = _uploads_by_bidang(params.get("isian_bidang"), renja, errors)
     sheets: dict[str, tuple[LembarIsian, dict[str, Any]]] = {}
@@ -70,7 +70,7 @@ def aggregate_performance_data(params: dict[str, Any], ctx: HandlerContext) -> d
             errors.add_file(filename, f"tidak dapat dibaca dari penyimpanan ({exc.message})", "file_unavailable")
             continue
         lembar = read_lembar_isian(
-            content, filename, bidang=bidang, periode=periode, renja=renja, errors=errors, max_bytes=max_bytes
+            content, filename, bidang=bidang, periode=periode, renja=renja, errors=errors, limits=limits
         )
         if lembar is not None:
             sheets[bidang] = (lembar, item)

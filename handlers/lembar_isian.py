@@ -5,13 +5,15 @@ each naming the file, sheet, cell and reason. Used by the step-2 form validator
 (:mod:`handlers.validate_lembar_isian`) and again by the step-3 aggregation
 (:mod:`handlers.aggregate_performance_data`) as defence in depth.
 
-Checks: size limit; not an xlsx (old .xls, other content, corrupt zip, zip bomb);
+Checks: size limits before parsing (:mod:`handlers.xlsx_limits`: packed and unpacked size,
+sheets, cells, shared strings); not an xlsx (old .xls, other content, corrupt zip);
 missing sheet; identity of the file (format, Bidang, periode in the hidden sheet
 "Identitas"); header cells; unknown, duplicate or missing codes; target and pagu cells
 changed or target 0/empty (capaian cannot be computed); realisasi empty, text, logical,
 date, formula (the workbook is read with ``data_only=False``) or negative; realisasi
 anggaran above pagu (an error: spending more than the allotted budget is not possible
-in the regional finance system, so it is a typing mistake).
+in the regional finance system, so it is a typing mistake). The workbook is read in
+openpyxl's streaming (``read_only``) mode, one pass per sheet.
 """
 
 from __future__ import annotations
@@ -20,23 +22,24 @@ import io
 import math
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from handlers import isian_layout as layout
 from handlers.angka import format_angka, format_rupiah
 from handlers.error_list import ErrorList
 from handlers.periode import Periode
 from handlers.renja import Renja
+from handlers.xlsx_limits import DEFAULT_MAX_BYTES, Cell, XlsxLimits, XlsxTooLarge, check_xlsx, stream_rows
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+__all__ = ["DEFAULT_MAX_BYTES", "LembarIsian", "XlsxLimits", "read_lembar_isian"]
+
 MAX_BLANK_ROWS = 200  # stop scanning a table after this many empty rows in a row
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -60,21 +63,34 @@ def read_lembar_isian(
     periode: Periode,
     renja: Renja,
     errors: ErrorList,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: XlsxLimits | None = None,
 ) -> LembarIsian | None:
     """Check one uploaded workbook of ``bidang`` for ``periode`` against the Renja.
 
     Appends every problem found to ``errors`` and returns None if there was any;
     otherwise returns the :class:`LembarIsian`. A file that is unreadable or belongs
     to another Bidang/periode stops at that first problem (its cells would only add noise).
+    ``limits`` (default :class:`XlsxLimits`) bound the file before anything is parsed.
     """
-    start = len(errors)
-    if len(data) > max_bytes:
-        reason = f"berukuran {_mib(len(data))}, melebihi batas {_mib(max_bytes)}"
+    limits = limits or XlsxLimits()
+    if len(data) > limits.max_bytes:
+        reason = f"berukuran {_mib(len(data))}, melebihi batas {_mib(limits.max_bytes)}"
         errors.add_file(filename, reason, "too_large")
         return None
-    wb = _open(data, filename, errors)
-    if wb is None or not _check_identity(wb, filename, bidang, periode, errors):
+    wb = _open(data, filename, errors, limits)
+    if wb is None:
+        return None
+    try:
+        return _read(wb, filename, bidang, periode, renja, errors)
+    finally:
+        wb.close()
+
+
+def _read(
+    wb: Workbook, filename: str, bidang: str, periode: Periode, renja: Renja, errors: ErrorList
+) -> LembarIsian | None:
+    start = len(errors)
+    if not _check_identity(wb, filename, bidang, periode, errors):
         return None
     result = LembarIsian(filename, bidang, periode.kode)
     for sheet in (layout.SHEET_KINERJA, layout.SHEET_ANGGARAN):
@@ -94,7 +110,7 @@ def _mib(size: int) -> str:
     return f"{format_angka(size / 1024 / 1024, 2)} MB"
 
 
-def _open(data: bytes, filename: str, errors: ErrorList) -> Workbook | None:
+def _open(data: bytes, filename: str, errors: ErrorList, limits: XlsxLimits) -> Workbook | None:
     if data.startswith(_OLE_MAGIC):
         reason = "berformat Excel lama (.xls); simpan ulang sebagai 'Excel Workbook (.xlsx)' lalu unggah kembali"
         errors.add_file(filename, reason, "not_xlsx")
@@ -105,20 +121,21 @@ def _open(data: bytes, filename: str, errors: ErrorList) -> Workbook | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
+        if "xl/workbook.xml" not in names:
+            errors.add_file(filename, "bukan berkas Excel .xlsx (tidak berisi buku kerja Excel)", "not_xlsx")
+            return None
+        check_xlsx(data, limits)
+    except XlsxTooLarge as exc:
+        message = f"Berkas '{filename}' {exc.reason}."
+        errors.add(message, "too_large", file=filename, reason=exc.reason, limit=exc.limit, found=exc.found)
+        return None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         errors.add_file(filename, "rusak: arsip .xlsx tidak dapat dibuka", "corrupt")
-        return None
-    if "xl/workbook.xml" not in names:
-        errors.add_file(filename, "bukan berkas Excel .xlsx (tidak berisi buku kerja Excel)", "not_xlsx")
-        return None
-    if unpacked > MAX_UNCOMPRESSED_BYTES:
-        errors.add_file(filename, f"isinya terlalu besar setelah diekstrak ({_mib(unpacked)})", "too_large")
         return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return load_workbook(io.BytesIO(data), data_only=False)
+            return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many exception types for damaged files
         errors.add_file(filename, f"rusak atau tidak dapat dibaca sebagai .xlsx ({type(exc).__name__})", "corrupt")
         return None
@@ -133,17 +150,18 @@ def _check_identity(wb: Workbook, filename: str, bidang: str, periode: Periode, 
         errors.add_file(filename, reason, "missing_identity")
         return False
     ws = wb[layout.SHEET_IDENTITAS]
+    values = _identity_values(ws)
     ok = True
-    if ws[layout.IDENTITAS_FORMAT_CELL].value != layout.FORMAT_ID:
+    if values.get(layout.IDENTITAS_FORMAT_CELL) != layout.FORMAT_ID:
         reason = "bukan Format Isian monev kinerja dari sistem (penanda format tidak cocok)"
         errors.add_cell(filename, ws.title, layout.IDENTITAS_FORMAT_CELL, reason, "wrong_format")
         return False
-    found_bidang = str(ws[layout.IDENTITAS_BIDANG_CELL].value or "").strip()
+    found_bidang = str(values.get(layout.IDENTITAS_BIDANG_CELL) or "").strip()
     if found_bidang != bidang:
         reason = f"berkas ini adalah Format Isian Bidang '{found_bidang}', bukan Bidang '{bidang}'"
         errors.add_cell(filename, ws.title, layout.IDENTITAS_BIDANG_CELL, reason, "wrong_bidang")
         ok = False
-    found_periode = str(ws[layout.IDENTITAS_PERIODE_CELL].value or "").strip()
+    found_periode = str(values.get(layout.IDENTITAS_PERIODE_CELL) or "").strip()
     if found_periode != periode.kode:
         reason = f"berkas ini adalah Format Isian periode '{found_periode}', bukan '{periode.kode}'"
         errors.add_cell(filename, ws.title, layout.IDENTITAS_PERIODE_CELL, reason, "wrong_periode")
@@ -151,25 +169,43 @@ def _check_identity(wb: Workbook, filename: str, bidang: str, periode: Periode, 
     return ok
 
 
-def _check_headers(ws: Worksheet, columns: tuple[layout.Column, ...], filename: str, errors: ErrorList) -> bool:
+def _identity_values(ws: Any) -> dict[str, Any]:
+    """Return the identity cells (column B of the first rows) in one streamed pass."""
+    values: dict[str, Any] = {}
+    for number, cells in stream_rows(ws, 1, 2):
+        values[cells[1].coordinate] = cells[1].value
+        if number >= 3:
+            break
+    return values
+
+
+def _check_headers(
+    header: list[Cell], columns: tuple[layout.Column, ...], filename: str, sheet: str, errors: ErrorList
+) -> bool:
     ok = True
-    for index, column in enumerate(columns, start=1):
-        cell = ws.cell(row=layout.HEADER_ROW, column=index)
+    for cell, column in zip(header, columns, strict=False):
         if layout.normalise_header(cell.value) == layout.normalise_header(column.header):
             continue
         found = "kosong" if _blank(cell.value) else f"berisi '{cell.value}'"
         reason = f"judul kolom {found}, seharusnya '{column.header}'"
-        errors.add_cell(filename, ws.title, cell.coordinate, reason, "wrong_header")
+        errors.add_cell(filename, sheet, cell.coordinate, reason, "wrong_header")
         ok = False
     return ok
 
 
-def _rows(ws: Worksheet, width: int) -> list[tuple[int, list[Cell]]]:
-    """Return the non-blank table rows (row number, cells), stopping after a long blank run."""
+def _table(
+    ws: Any, columns: tuple[layout.Column, ...], filename: str, errors: ErrorList
+) -> list[tuple[int, list[Cell]]] | None:
+    """Check the header row, then return the non-blank table rows; None if the header is wrong."""
+    stream = stream_rows(ws, layout.HEADER_ROW, len(columns))
+    header = next((cells for number, cells in stream if number == layout.HEADER_ROW), None)
+    if header is None:
+        header = [Cell(f"{get_column_letter(i)}{layout.HEADER_ROW}", None) for i in range(1, len(columns) + 1)]
+    if not _check_headers(header, columns, filename, ws.title, errors):
+        return None
     rows: list[tuple[int, list[Cell]]] = []
     blank_run = 0
-    for row in range(layout.FIRST_DATA_ROW, ws.max_row + 1):
-        cells = [ws.cell(row=row, column=c) for c in range(1, width + 1)]
+    for row, cells in stream:
         if all(_blank(c.value) for c in cells):
             blank_run += 1
             if blank_run >= MAX_BLANK_ROWS:
@@ -180,16 +216,15 @@ def _rows(ws: Worksheet, width: int) -> list[tuple[int, list[Cell]]]:
     return rows
 
 
-def _read_kinerja(
-    ws: Worksheet, filename: str, bidang: str, renja: Renja, result: LembarIsian, errors: ErrorList
-) -> None:
+def _read_kinerja(ws: Any, filename: str, bidang: str, renja: Renja, result: LembarIsian, errors: ErrorList) -> None:
     columns = layout.KINERJA_COLUMNS
-    if not _check_headers(ws, columns, filename, errors):
+    table = _table(ws, columns, filename, errors)
+    if table is None:
         return
     expected = {i["kode"]: i for i in renja.indikator_bidang(bidang)}
     owner = {i["kode"]: i["bidang"] for i in renja.indikator}
     col = {c.key: i for i, c in enumerate(columns)}
-    for row, cells in _rows(ws, len(columns)):
+    for row, cells in table:
         kode = _code(cells[col["kode"]], filename, ws.title, "indikator", expected, owner, result.kinerja, errors)
         if kode is None:
             continue
@@ -213,16 +248,15 @@ def _read_kinerja(
             errors.add_cell(filename, ws.title, None, reason, "missing_row", kode=kode)
 
 
-def _read_anggaran(
-    ws: Worksheet, filename: str, bidang: str, renja: Renja, result: LembarIsian, errors: ErrorList
-) -> None:
+def _read_anggaran(ws: Any, filename: str, bidang: str, renja: Renja, result: LembarIsian, errors: ErrorList) -> None:
     columns = layout.ANGGARAN_COLUMNS
-    if not _check_headers(ws, columns, filename, errors):
+    table = _table(ws, columns, filename, errors)
+    if table is None:
         return
     expected = {k["kode_kegiatan"]: k for k in renja.kegiatan_bidang(bidang)}
     owner = {k["kode_kegiatan"]: k["bidang"] for k in renja.kegiatan}
     col = {c.key: i for i, c in enumerate(columns)}
-    for row, cells in _rows(ws, len(columns)):
+    for row, cells in table:
         kode = _code(
             cells[col["kode_kegiatan"]],
             filename,

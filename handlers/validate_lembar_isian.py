@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.error_list import ErrorList
-from handlers.konfigurasi import angka
-from handlers.lembar_isian import DEFAULT_MAX_BYTES, read_lembar_isian
+from handlers.lembar_isian import XlsxLimits, read_lembar_isian
 from handlers.periode import parse_periode
 from handlers.registry import HandlerContext, HandlerError, register
 from handlers.renja import load_renja
@@ -22,7 +21,9 @@ def validate_lembar_isian(params: dict[str, Any], ctx: HandlerContext) -> dict[s
 
     Params read: ``form.lembar_isian`` (FileRef), ``data.isian.bidang``,
     ``data.periode``, ``data.indikator``, ``data.kegiatan``.
-    Config read: ``batas_ukuran_berkas_bytes`` (default 5 MiB).
+    Config read: ``batas_ukuran_berkas_bytes`` (default 5 MiB) and the other xlsx caps of
+    :class:`handlers.xlsx_limits.XlsxLimits`, checked before the file is parsed (this runs
+    during the web request, so the caps bound its work).
     Returns ``{"bidang", "periode", "berkas", "jumlah_indikator", "jumlah_kegiatan",
     "jumlah_realisasi_anggaran"}``.
     Raises HandlerError whose errors all carry ``field="lembar_isian"`` plus ``file``,
@@ -51,7 +52,7 @@ def validate_lembar_isian(params: dict[str, Any], ctx: HandlerContext) -> dict[s
         periode=periode,
         renja=renja,
         errors=errors,
-        max_bytes=int(angka(ctx.config, "batas_ukuran_berkas_bytes", DEFAULT_MAX_BYTES)),
+        limits=XlsxLimits.from_config(ctx.config),
     )
     errors.raise_if_any(
         f"Lembar isian '{filename}' Bidang {bidang} belum dapat diterima: {len(errors)} kesalahan ditemukan. "

@@ -4,14 +4,24 @@ Jobs are acknowledged late and rejected back to the queue when the worker proces
 at most one message is prefetched per process, and the broker is reached with short
 timeouts so a request never waits for a broker that is away. Two tasks exist:
 ``sopflow.run_job(job_id)`` and ``sopflow.tick()`` (one scheduler round, sent by beat).
+
+Memory: each worker child caps its own address space (``RLIMIT_AS``, set when the child
+starts), so a job that tries to build gigabytes (a hostile upload or expression that slipped
+past the input checks) gets a MemoryError inside the job: the job fails, its transaction
+rolls back, the child lives on and the machine does not swap. ``worker_max_memory_per_child``
+alone would not do: Celery checks it only *after* a task ends, so it recycles a child that
+grew (fragmentation after a large but legitimate job) but cannot stop a runaway one; both
+are set.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 from typing import TYPE_CHECKING, Any
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 from ..settings import Settings
 from .transport import RUN_JOB_TASK, TICK_TASK
@@ -22,7 +32,23 @@ if TYPE_CHECKING:
 #: beat sends a tick this often; the sweeper re-sends a job that waited longer than a minute
 TICK_SECONDS = 30.0
 
+#: address space of one worker child, in MB (``Settings.worker_memory_mb`` when present; 0 = no cap)
+WORKER_MEMORY_MB = 2048
+#: a child whose resident memory exceeds this after a job is replaced (KiB, Celery's unit)
+WORKER_MAX_MEMORY_PER_CHILD_KIB = 1024 * 1024
+
 _engines: dict[tuple[int, int], Engine] = {}
+
+
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space at ``megabytes`` (never above an existing hard limit)."""
+    if megabytes <= 0:
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -41,8 +67,15 @@ def create_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
         worker_send_task_events=False,
+        worker_max_memory_per_child=WORKER_MAX_MEMORY_PER_CHILD_KIB,
         beat_schedule={"sopflow-tick": {"task": TICK_TASK, "schedule": TICK_SECONDS}},
     )
+
+    memory_mb = int(getattr(settings, "worker_memory_mb", WORKER_MEMORY_MB))
+
+    @worker_process_init.connect(weak=False, dispatch_uid="sopflow-worker-memory")
+    def _limit_child_memory(**_: Any) -> None:
+        limit_memory(memory_mb)
 
     @app.task(name=RUN_JOB_TASK, bind=True)
     def run_job(task: Any, job_id: str) -> str:
