@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from celery import Celery
 from celery.signals import worker_process_init
 
+from ..errors import DeploymentError
 from ..settings import Settings
 from .transport import RUN_JOB_TASK, TICK_TASK
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 #: beat sends a tick this often; the sweeper re-sends a job that waited longer than a minute
 TICK_SECONDS = 30.0
+#: tests shorten the beat interval (seconds) with this variable; deployments keep the default
+TICK_SECONDS_VARIABLE = "SOPFLOW_TICK_SECONDS"
 
 #: address space of one worker child, in MB (``Settings.worker_memory_mb`` when present; 0 = no cap)
 WORKER_MEMORY_MB = 2048
@@ -68,7 +71,7 @@ def create_celery(settings: Settings) -> Celery:
         worker_redirect_stdouts=False,
         worker_send_task_events=False,
         worker_max_memory_per_child=WORKER_MAX_MEMORY_PER_CHILD_KIB,
-        beat_schedule={"sopflow-tick": {"task": TICK_TASK, "schedule": TICK_SECONDS}},
+        beat_schedule={"sopflow-tick": {"task": TICK_TASK, "schedule": tick_seconds()}},
     )
 
     memory_mb = int(getattr(settings, "worker_memory_mb", WORKER_MEMORY_MB))
@@ -88,6 +91,20 @@ def create_celery(settings: Settings) -> Celery:
         return _engine(settings, app).tick()
 
     return app
+
+
+def tick_seconds() -> float:
+    """Return the beat interval: ``SOPFLOW_TICK_SECONDS`` when set (a positive number), else 30 s."""
+    raw = os.environ.get(TICK_SECONDS_VARIABLE, "").strip()
+    if not raw:
+        return TICK_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise DeploymentError(f"{TICK_SECONDS_VARIABLE} harus berupa bilangan detik yang positif, bukan {raw!r}.")
+    return value
 
 
 def _engine(settings: Settings, app: Celery) -> Engine:
