@@ -199,11 +199,43 @@ def export_bundle(session: Session, files: FileStore, case_id: str) -> bytes:
     return buffer.getvalue()
 
 
+#: a bundle member (events.jsonl, a document) larger than this is refused before it is read
+MAX_BUNDLE_MEMBER_BYTES = 256 * 1024 * 1024
+#: all members of a bundle together, and their number
+MAX_BUNDLE_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_BUNDLE_MEMBERS = 10_000
+
+
+def check_bundle_sizes(archive: zipfile.ZipFile) -> None:
+    """Raise ValueError naming the member and the cap when a bundle is too large to read.
+
+    The sizes come from the zip central directory, before anything is decompressed; a member
+    that inflates past its declared size fails its own read (zipfile stops at the declared size).
+    """
+    infos = archive.infolist()
+    if len(infos) > MAX_BUNDLE_MEMBERS:
+        raise ValueError(f"bundel berisi {_dots(len(infos))} berkas, melebihi batas {_dots(MAX_BUNDLE_MEMBERS)}")
+    for info in infos:
+        if info.file_size > MAX_BUNDLE_MEMBER_BYTES:
+            raise ValueError(
+                f"berkas {info.filename} di dalam bundel berukuran {_dots(info.file_size)} byte, "
+                f"melebihi batas {_dots(MAX_BUNDLE_MEMBER_BYTES)} byte per berkas"
+            )
+    total = sum(info.file_size for info in infos)
+    if total > MAX_BUNDLE_TOTAL_BYTES:
+        raise ValueError(f"isi bundel {_dots(total)} byte, melebihi batas {_dots(MAX_BUNDLE_TOTAL_BYTES)} byte")
+
+
+def _dots(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
 def verify_bundle(path: str | Path) -> ChainReport:
     """Verify an evidence bundle offline: event chain, manifest, documents and BPMN against the events."""
     report = ChainReport()
     try:
         with zipfile.ZipFile(path) as archive:
+            check_bundle_sizes(archive)
             names = set(archive.namelist())
             manifest = json.loads(archive.read("manifest.json"))
             contents = {name: archive.read(name) for name in names if name != "manifest.json"}

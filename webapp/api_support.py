@@ -92,14 +92,42 @@ def json_body() -> dict[str, Any]:
     return parse_json_object(raw, "Badan permintaan")
 
 
+#: deepest nesting of objects and arrays a request body may have (form data is three or four levels deep)
+MAX_JSON_DEPTH = 32
+_TOO_DEEP = object()
+
+
 def parse_json_object(raw: bytes | str, what: str) -> dict[str, Any]:
+    """Parse the JSON object of a request; every API body goes through here.
+
+    Malformed JSON, nesting deeper than :data:`MAX_JSON_DEPTH` (``json.loads`` raises
+    RecursionError near 1000 levels: caught here, not a 500) and non-objects are ApiError 400.
+    The size is bounded before: Flask's ``MAX_CONTENT_LENGTH`` answers 413.
+    """
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "invalid_json", f"{what} bukan JSON yang sah.") from None
+    except RecursionError:
+        body = _TOO_DEEP
+    if body is _TOO_DEEP or _too_deep(body):
+        message = f"{what} bersarang terlalu dalam (maksimum {MAX_JSON_DEPTH} tingkat objek/daftar)."
+        raise ApiError(400, "json_too_deep", message)
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", f"{what} harus berupa objek JSON.")
     return body
+
+
+def _too_deep(value: Any) -> bool:
+    """Tell whether ``value`` nests objects/arrays deeper than :data:`MAX_JSON_DEPTH` (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def required_string(body: Mapping[str, Any], name: str, fields: dict[str, list[str]]) -> str:

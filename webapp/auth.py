@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -16,6 +17,8 @@ from sopflow.authz import ROLE_ADMIN
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "Nama pengguna atau kata sandi salah."
+#: a longer post-login destination is ignored (no page of sopflow has such an address)
+_MAX_NEXT_LENGTH = 2000
 
 
 class WebUser(UserMixin):
@@ -147,8 +150,12 @@ def logout() -> Any:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Accept only a local path as the post-login destination."""
-    if not target:
+    """Accept only a local path as the post-login destination.
+
+    A control character (CR/LF would split the ``Location`` header; Werkzeug refuses it with a
+    500) or an overlong value makes the target ignored: the user lands in the inbox.
+    """
+    if not target or len(target) > _MAX_NEXT_LENGTH or any(unicodedata.category(c)[0] in "CZ" for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
