@@ -11,6 +11,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from sopflow import CompleteUserTask, InvalidForm, PermissionDenied, StartInstance, TaskNotReady
 from sopflow.inbox import documents_of_case
@@ -172,3 +173,33 @@ def test_a_handler_error_fails_the_step_with_its_message_and_the_job_is_done(que
     assert after.status == "gagal" and after.failure["message"] == "Angka 13 tidak boleh diproses."
     assert after.jobs == [] and job_row(queued_engine.db, job_id).status == "done"
     assert len(events_of(queued_engine, outcome.case_id, "service_failed")) == 1
+
+
+def test_a_database_connection_killed_mid_job_rolls_back_and_retries(queued_engine, clock):
+    if queued_engine.db.is_sqlite:
+        pytest.skip("killing one server connection needs PostgreSQL")
+    outcome = _start_and_complete(queued_engine)
+    job_id = outcome.jobs[0]["job_id"]
+    with queued_engine.db.reading() as session:
+        before = session.get_one(Case, outcome.case_id).version
+    real = queued_engine.jobs.kinds[ADVANCE_CASE]
+
+    def killed(session, job, now):
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with queued_engine.db.engine.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        real(session, job, now)  # its first statement meets the closed connection
+
+    queued_engine.jobs.kinds[ADVANCE_CASE] = killed
+    result = queued_engine.run_job(job_id)
+    queued_engine.jobs.kinds[ADVANCE_CASE] = real
+    assert result.outcome == "retry"
+    job = job_row(queued_engine.db, job_id)
+    assert (job.status, job.attempts) == ("pending", 1)
+    assert job.run_after == clock.now + timedelta(seconds=BACKOFF_SECONDS)
+    with queued_engine.db.reading() as session:
+        assert session.get_one(Case, outcome.case_id).version == before
+    assert events_of(queued_engine, outcome.case_id, "engine_resumed") == []
+    clock.set(job.run_after)
+    assert queued_engine.run_job(job_id).outcome == "done"
+    assert len(events_of(queued_engine, outcome.case_id, "service_run")) == 1
