@@ -22,6 +22,7 @@ from .cli_jobs import add_job_commands
 from .cli_process import add_process_commands
 from .cli_records import add_record_commands
 from .cli_records import engine_from_args as _engine
+from .cli_users import add_user_commands
 from .commands import ClaimTask, CompleteUserTask, RetryFailedStep, StartInstance, UnclaimTask, Upload
 from .db import UPGRADE_COMMAND, Database
 from .demo import DEMO_PASSWORD, load_script, run_demo, script_process_file
@@ -234,11 +235,13 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def cmd_users_token(args: argparse.Namespace) -> int:
-    """Issue a bearer token for the REST API (printed once)."""
+    """Issue a bearer token for the REST API (printed once), valid ``--days`` days (default API_TOKEN_DAYS)."""
     engine = _engine(args)
+    days = args.days or engine.settings.api_token_days
     with engine.db.unit_of_work() as session:
-        token = issue_token(session, args.username)
+        token = issue_token(session, args.username, days, engine.clock())
     print(token)
+    print(f"Berlaku {days} hari; simpan sekarang, token ini tidak dapat ditampilkan lagi.", file=sys.stderr)
     return 0
 
 
@@ -333,6 +336,8 @@ def _parser() -> argparse.ArgumentParser:
     users = group("users", "pengguna")
     p = add(users, "token", cmd_users_token, "buat token API (Bearer) untuk pengguna")
     p.add_argument("username")
+    p.add_argument("--days", type=int, help="masa berlaku dalam hari (bawaan API_TOKEN_DAYS, 90)")
+    add_user_commands(users, add)
     add(sub, "escalate", cmd_escalate, "eskalasi tugas yang melewati tenggat (sekali jalan)")
     p = add(users, "add", cmd_users_add, "tambah pengguna")
     p.add_argument("username")

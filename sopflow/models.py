@@ -177,6 +177,8 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     # the user's own switch (profile page): in-app notifications stay, e-mail stops
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the session generation: signing out or a new password bumps it and ends every web session
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(Base):
@@ -190,6 +192,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # None: refused (migration 0010)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class StagedUpload(Base):

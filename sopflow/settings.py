@@ -47,6 +47,14 @@ ENV_VARIABLES: dict[str, tuple[str, ...]] = {
     "session_minutes": ("SESSION_MINUTES",),
     "max_upload_mb": ("MAX_UPLOAD_MB",),
     "mode": ("SOPFLOW_MODE",),
+    "ratelimit_storage_url": ("RATELIMIT_STORAGE_URL",),
+    "login_limit_account": ("LOGIN_LIMIT_ACCOUNT",),
+    "login_limit_address": ("LOGIN_LIMIT_ADDRESS",),
+    "login_limit_minutes": ("LOGIN_LIMIT_MINUTES",),
+    "session_max_hours": ("SESSION_MAX_HOURS",),
+    "session_cookie_secure": ("SESSION_COOKIE_SECURE",),
+    "hsts_seconds": ("HSTS_SECONDS",),
+    "api_token_days": ("API_TOKEN_DAYS",),
 }
 CONFIG_VARIABLE = "SOPFLOW_CONFIG"
 LOG_FORMATS = ("json", "console")
@@ -94,6 +102,17 @@ class Settings:
     session_minutes: int = 30
     max_upload_mb: int = 64
     embedded: bool = True
+    # accounts and sessions (webapp/security.py): failed sign-ins allowed per account and per
+    # address within the window; absolute session lifetime; Secure cookie (None: on outside
+    # embedded mode); HSTS max-age (0: no header); default lifetime of API tokens
+    ratelimit_storage_url: str | None = field(default=None, repr=False)
+    login_limit_account: int = 10
+    login_limit_address: int = 30
+    login_limit_minutes: int = 15
+    session_max_hours: int = 12
+    session_cookie_secure: bool | None = None
+    hsts_seconds: int = 0
+    api_token_days: int = 90
 
     @property
     def files_dir(self) -> Path:
@@ -104,6 +123,20 @@ class Settings:
     def calendar_file(self) -> Path:
         """The cuti bersama list used for working days."""
         return self.processes_dir / "kalender.json"
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Whether the session cookie carries the Secure flag (default: on outside embedded mode)."""
+        return (not self.embedded) if self.session_cookie_secure is None else self.session_cookie_secure
+
+    @property
+    def limiter_storage_url(self) -> str:
+        """Where the sign-in counters live: RATELIMIT_STORAGE_URL, else a redis BROKER_URL, else memory."""
+        if self.ratelimit_storage_url:
+            return self.ratelimit_storage_url
+        if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return "memory://"
 
     @property
     def is_sqlite(self) -> bool:
@@ -207,6 +240,14 @@ class Settings:
             "session_minutes": get("session_minutes", _integer(1, 7 * 24 * 60)),
             "max_upload_mb": get("max_upload_mb", _integer(1, 10_000)),
             "embedded": mode == "embedded" if mode else "database_url" not in raw,
+            "ratelimit_storage_url": get("ratelimit_storage_url", _text),
+            "login_limit_account": get("login_limit_account", _integer(1, 100_000)),
+            "login_limit_address": get("login_limit_address", _integer(1, 100_000)),
+            "login_limit_minutes": get("login_limit_minutes", _integer(1, 24 * 60)),
+            "session_max_hours": get("session_max_hours", _integer(1, 24 * 30)),
+            "session_cookie_secure": get("session_cookie_secure", _boolean),
+            "hsts_seconds": get("hsts_seconds", _integer(0, 2 * 365 * 24 * 3600)),
+            "api_token_days": get("api_token_days", _integer(1, 3650)),
         }
         if values["smtp_starttls"] and values["smtp_ssl"]:
             raise DeploymentError("Pengaturan tidak sah: SMTP_STARTTLS dan SMTP_SSL tidak boleh aktif bersamaan.")

@@ -7,12 +7,13 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .authz import ROLE_ACTOR, ROLES
-from .errors import InvalidForm
+from .errors import InvalidForm, NotFound
 from .models import User
 
 _N, _R, _P = 2**14, 8, 1
@@ -83,8 +84,56 @@ def add_user(
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """Return the active user whose password matches, else None."""
+    """Return the active user whose password matches, else None.
+
+    The same scrypt work is done whatever the outcome: an unknown username is checked
+    against a dummy hash, an inactive user's password is still verified, so the answer
+    time does not tell which usernames exist.
+    """
     row = session.scalar(select(User).where(User.username == username))
-    if row is None or not row.active or not verify_password(password, row.password_hash):
+    matches = verify_password(password, row.password_hash if row is not None else _dummy_hash())
+    if row is None or not row.active or not matches:
         return None
     return row
+
+
+def session_epoch(session: Session, username: str) -> int | None:
+    """Return the user's session generation (None for an unknown or inactive user)."""
+    row = session.scalar(select(User).where(User.username == username))
+    if row is None or not row.active:
+        return None
+    return row.session_epoch or 0
+
+
+def end_sessions(session: Session, username: str) -> int:
+    """Bump the user's session generation: every web session signed in before stops working.
+
+    Returns the new generation; raises NotFound for an unknown user.
+    """
+    row = session.scalar(select(User).where(User.username == username))
+    if row is None:
+        raise NotFound(f"Pengguna {username!r} tidak ditemukan.", user=username)
+    row.session_epoch = (row.session_epoch or 0) + 1
+    return row.session_epoch
+
+
+def set_password(session: Session, username: str, password: str) -> None:
+    """Give the user a new password (at least 8 characters) and end their web sessions.
+
+    Raises InvalidForm for a short password, NotFound for an unknown user.
+    """
+    if len(password) < 8:
+        raise InvalidForm(
+            "Kata sandi belum benar.", [{"field": "password", "message": "Kata sandi minimal 8 karakter."}]
+        )
+    row = session.scalar(select(User).where(User.username == username))
+    if row is None:
+        raise NotFound(f"Pengguna {username!r} tidak ditemukan.", user=username)
+    row.password_hash = hash_password(password)
+    end_sessions(session, username)
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of a random password with the current parameters (verified when the user does not exist)."""
+    return hash_password(secrets.token_urlsafe(16))

@@ -34,6 +34,7 @@ _STATUS_TITLES = {
     409: "Terjadi bentrokan",
     413: "Berkas terlalu besar",
     422: "Data belum benar",
+    429: "Terlalu banyak percobaan",
     500: "Terjadi kesalahan pada sistem",
 }
 
@@ -73,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_REFRESH_EACH_REQUEST=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,  # SESSION_COOKIE_SECURE; default on outside embedded mode
         MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (SESSION_MINUTES)
         SOPFLOW_OVERVIEW_LANES=("Sekretaris", "Kepala Dinas"),
@@ -95,6 +97,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     health.init_app(app)
     for module in (auth, inbox, cases, overview, auditor, editor):
         app.register_blueprint(module.bp)
+    from . import security, tokens_pages
+
+    app.register_blueprint(tokens_pages.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
 
@@ -106,12 +111,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def favicon() -> Any:
         return send_from_directory(STATIC_DIR, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
-    @app.after_request
-    def security_headers(response: Any) -> Any:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    security.init_app(app, settings)  # sign-in throttling, CSP and the other security headers
 
     return app
 

@@ -47,7 +47,6 @@ from sopflow import (
     Upload,
     authz,
     inbox,
-    tokens,
 )
 
 from .api_support import (
@@ -61,6 +60,7 @@ from .api_support import (
     reply,
     required_string,
     to_json,
+    token_caller,
 )
 from .openapi import openapi_document
 
@@ -82,26 +82,15 @@ def _user() -> ApiUser:
 
 
 # -- authentication ------------------------------------------------------------------------------
-def _unauthorized(message: str, invalid_token: bool) -> Response:
-    challenge = 'Bearer realm="sopflow"' + (', error="invalid_token"' if invalid_token else "")
-    return error_response(401, "unauthorized", message, headers={"WWW-Authenticate": challenge})
-
-
 @bp.before_request
 def authenticate() -> Response | None:
-    """Resolve the bearer token to ``g.api_user``; 401 without a valid one, 403 for an auditor writing."""
+    """Resolve the bearer token to ``g.api_user`` (401/429: ``token_caller``); 403 for an auditor writing."""
     if request.endpoint in _PUBLIC_ENDPOINTS:
         return None
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return _unauthorized("Sertakan token API pada header Authorization: Bearer <token>.", invalid_token=False)
-    with _engine().db.reading() as session:
-        user = tokens.user_for_token(session, token)
-        if user is None:
-            return _unauthorized("Token API tidak sah, sudah dicabut, atau penggunanya tidak aktif.", True)
-        g.api_user = ApiUser(user.username, tuple(user.roles), tuple(user.lanes), tuple(user.units or ()))
+    caller = token_caller()
+    if isinstance(caller, Response):
+        return caller
+    g.api_user = caller
     if request.method not in READ_METHODS and g.api_user.read_only:
         return error_response(
             403, "permission_denied", f"Pengguna {g.api_user.username} (auditor) hanya dapat membaca data."

@@ -9,9 +9,11 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 
-from sopflow import SopflowError, authz
+from sopflow import SopflowError, authz, tokens
+
+from . import security
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +33,43 @@ class ApiUser:
     def may_see(self, task: Mapping[str, Any]) -> bool:
         """Tell whether the user may read a task (same rule as the task page)."""
         return authz.may_view_task(self.roles, self.lanes, self.units, dict(task))
+
+
+def token_caller() -> ApiUser | Response:
+    """Resolve the request's ``Authorization: Bearer`` token to the caller, or the 401/429 answer.
+
+    A presented token that is unknown, expired, revoked or of an inactive user answers 401
+    with the reason in Indonesian and counts as a failed attempt of the caller's address;
+    past the budget every token is refused with 429 and ``Retry-After`` before it is looked
+    up. A valid token's ``last_used_at`` is recorded.
+    """
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return _unauthorized("Sertakan token API pada header Authorization: Bearer <token>.", invalid_token=False)
+    wait = security.attempts().retry_after(security.API)
+    if wait:
+        return error_response(
+            429, "too_many_attempts", security.too_many_message(wait), None, security.retry_headers(wait)
+        )
+    engine = current_app.extensions["sopflow"].engine
+    now = engine.clock()
+    with engine.db.reading() as session:
+        check = tokens.check_token(session, token, now)
+        user = check.user
+        caller = ApiUser(user.username, tuple(user.roles), tuple(user.lanes), tuple(user.units or ())) if user else None
+    if caller is None or check.token_id is None:
+        security.attempts().failed(security.API)
+        return _unauthorized(check.message, invalid_token=True)
+    if check.use_to_record(now):
+        with engine.db.unit_of_work() as session:
+            tokens.record_use(session, check.token_id, now)
+    return caller
+
+
+def _unauthorized(message: str, invalid_token: bool) -> Response:
+    challenge = 'Bearer realm="sopflow"' + (', error="invalid_token"' if invalid_token else "")
+    return error_response(401, "unauthorized", message, headers={"WWW-Authenticate": challenge})
 
 
 class ApiError(Exception):

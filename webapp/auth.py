@@ -14,6 +14,8 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from sopflow import authz, inbox, users
 from sopflow.authz import ROLE_ADMIN
 
+from . import security
+
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "Nama pengguna atau kata sandi salah."
@@ -67,9 +69,18 @@ class WebUser(UserMixin):
 
 
 def load_user(username: str) -> WebUser | None:
-    """Flask-Login user loader: the active user by username, read through a read session."""
+    """Flask-Login user loader: the active user by username, if the session is still valid.
+
+    The session guard (:func:`webapp.security.session_still_valid`) runs here, on every
+    request that looks at the user: a session of an older generation (signed out, new
+    password), idle too long or older than the absolute limit is cleared and the visitor
+    is anonymous again.
+    """
     with current_app.extensions["sopflow"].db.reading() as db_session:
         profile = inbox.user_profile(db_session, username)
+        epoch = users.session_epoch(db_session, username) if profile else None
+    if not security.session_still_valid(epoch):
+        return None
     return WebUser(profile) if profile else None
 
 
@@ -118,21 +129,34 @@ def require_login() -> Any:
 
 @bp.route("/masuk", methods=["GET", "POST"])
 def login() -> Any:
-    """Show the login form; on POST check the password and start a 30-minute session."""
+    """Show the login form; on POST check the password and start a session.
+
+    Failed sign-ins are counted per account and per address; past the budget the form
+    answers 429 with ``Retry-After`` without checking the password (:mod:`webapp.security`).
+    """
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("inbox.index"))
     error = None
     username = request.form.get("username", "").strip()
     if request.method == "POST":
+        wait = security.attempts().retry_after(security.LOGIN, username)
+        if wait:
+            message = security.too_many_message(wait)
+            page = render_template("auth/login.html", error=message, username=username)
+            return page, 429, security.retry_headers(wait)
         password = request.form.get("password", "")
         with current_app.extensions["sopflow"].db.reading() as db_session:
             row = users.authenticate(db_session, username, password) if username and password else None
             profile = inbox.user_profile(db_session, row.username) if row is not None else None
-        if profile is None:
+            epoch = users.session_epoch(db_session, row.username) if row is not None else None
+        if profile is None or epoch is None:
+            security.attempts().failed(security.LOGIN, username)
             error = LOGIN_FAILED
         else:
+            security.attempts().succeeded(security.LOGIN, username)
             session.clear()
             session.permanent = True
+            security.start_session(epoch)
             login_user(WebUser(profile))
             flash(f"Selamat datang, {profile.get('full_name') or profile['username']}.", "sukses")
             return redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
@@ -142,7 +166,10 @@ def login() -> Any:
 
 @bp.post("/keluar")
 def logout() -> Any:
-    """End the session."""
+    """End the session: the user's session generation is bumped, so no copy of the cookie works any more."""
+    if current_user.is_authenticated:
+        with current_app.extensions["sopflow"].db.unit_of_work() as db_session:
+            users.end_sessions(db_session, current_user.username)
     logout_user()
     session.clear()
     flash("Anda telah keluar.", "info")
