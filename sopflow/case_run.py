@@ -15,7 +15,6 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
-from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,6 +31,7 @@ from .logs import get_logger
 from .models import Case, ProcessVersion
 from .script_engine import SopflowScriptEngine
 from .spec_loader import ProcessDefinition
+from .stepping import ServiceDeferred, is_service_step
 from .task_rules import properties_of
 
 log = get_logger(__name__)
@@ -148,7 +148,7 @@ class CaseRun:
         hook = self._before_step_deferring if defer_services else self._before_step
         try:
             self.workflow.do_engine_steps(will_complete_task=hook, did_complete_task=self._record_step)
-        except _ServiceDeferred as stop:
+        except ServiceDeferred as stop:
             self.deferred = stop.element_id
         except Exception as exc:
             raise_if_unavailable(exc)  # storage or database away: roll back, the job is retried
@@ -160,7 +160,7 @@ class CaseRun:
 
     def _before_step_deferring(self, task: Any) -> None:
         if is_service_step(task.task_spec):
-            raise _ServiceDeferred(task.task_spec.bpmn_id)
+            raise ServiceDeferred(task.task_spec.bpmn_id)
         self._before_step(task)
 
     def has_engine_work(self) -> bool:
@@ -323,33 +323,6 @@ class CaseRun:
         events = self.audit.write(session, self.case.id)
         if events:
             store.add_snapshot(session, self.case.id, events[-1].seq, self.case.state, now, _summary(self.workflow))
-
-
-class _ServiceDeferred(Exception):
-    """Raised before a service task runs when the command leaves service steps to a job."""
-
-    def __init__(self, element_id: str) -> None:
-        super().__init__(element_id)
-        self.element_id = element_id
-
-
-def run_engine_steps(workflow: Any, defer_services: bool = False) -> str | None:
-    """Run the ready engine steps without hooks (replay); return the deferred service element, if any."""
-
-    def stop_at_services(task: Any) -> None:
-        if is_service_step(task.task_spec):
-            raise _ServiceDeferred(task.task_spec.bpmn_id)
-
-    try:
-        workflow.do_engine_steps(will_complete_task=stop_at_services if defer_services else None)
-    except _ServiceDeferred as stop:
-        return stop.element_id
-    return None
-
-
-def is_service_step(spec: Any) -> bool:
-    """Tell whether a task spec is a service task (the steps that run in a worker)."""
-    return isinstance(spec, ServiceTask)
 
 
 def _sop_facts(spec: Any) -> dict[str, Any]:

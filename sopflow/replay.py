@@ -24,13 +24,13 @@ from handlers.registry import HandlerContext
 
 from . import serializer, store
 from .audit import jsonable
-from .case_run import run_engine_steps
 from .errors import NotFound
 from .files import CommandFiles, FileStore
 from .history import _latest_data
 from .models import AuditEvent, Case, ProcessVersion
 from .projection import evaluate_property, ready_human_tasks
 from .script_engine import SopflowScriptEngine
+from .stepping import run_engine_steps
 
 _COMMANDS = ("case_started", "task_completed", "step_retried", "engine_resumed")
 #: events of a command that ran service steps itself; a command without them left its service steps to a job
