@@ -1,6 +1,8 @@
 """Audit records: collected while a command runs, appended in the same transaction.
 
 Handlers and views never write audit rows; the engine's hooks feed :class:`AuditLog`.
+:meth:`AuditLog.write` also moves the case's anchor (:mod:`sopflow.audit_anchor`) to the
+new head in that transaction, so a later verification notices events cut off the end.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .audit_chain import event_hash, genesis
+from .audit_anchor import advance_head, lock_head
+from .audit_chain import event_hash
 from .models import AuditEvent
 
 
@@ -47,14 +49,10 @@ class AuditLog:
         self.records.append(AuditRecord(event, self.actor, self.now, task_id, element_id, jsonable(data)))
 
     def write(self, session: Session, case_id: str) -> list[AuditEvent]:
-        """Append the records to the case's events (call under the case lock); flush, no commit."""
-        last = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash)
-            .where(AuditEvent.case_id == case_id)
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        ).first()
-        seq, prev = (last[0], last[1]) if last else (0, genesis(case_id))
+        """Append the records to the case's events and move its anchor (call under the case lock); flush, no commit."""
+        if not self.records:
+            return []
+        head, seq, prev = lock_head(session, case_id)
         rows = []
         for rec in self.records:
             seq += 1
@@ -73,5 +71,6 @@ class AuditLog:
             prev = digest
         session.add_all(rows)
         session.flush()
+        advance_head(session, head, case_id, seq, prev, self.now)
         self.records.clear()
         return rows

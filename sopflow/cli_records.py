@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from . import inbox, store
+from .audit_chain import describe
+from .audit_checkpoint import create_checkpoint
+from .audit_verify import verify_database
 from .db import open_database
 from .engine import Engine
 from .files import FileStore
@@ -52,24 +55,47 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    """Recompute the audit hash chain (or an exported bundle, offline); exit 1 naming the first mismatch."""
-    if args.bundle:
-        report = verify_bundle(args.bundle)
-    else:
-        engine = _engine(args)
-        with engine.db.reading() as session:
-            report = inbox.verify_audit_chain(session, args.case)
+    """Check chains, anchors and signed checkpoints (or an exported bundle, offline); exit 1 naming each problem.
+
+    Damaged data is a named problem, never a traceback.
+    """
+    try:
+        if args.bundle:
+            report = verify_bundle(args.bundle, Path(args.key).read_bytes() if args.key else None)
+        else:
+            engine = _engine(args)
+            with engine.db.reading() as session:
+                report = verify_database(session, engine.settings.data_dir, args.case)
+    except (OSError, ValueError, TypeError, LookupError, UnicodeError) as exc:
+        print(
+            f"Rantai audit RUSAK: data audit tidak terbaca sehingga pemeriksaan terhenti ({type(exc).__name__}: {exc})."
+        )
+        return 1
     print(report.summary())
     for problem in report.problems[1:]:
-        print(f"  juga: kasus {problem['case_id']} peristiwa #{problem['seq']}: {problem['reason']}")
+        print(f"  juga {describe(problem)}")
     return 0 if report.intact else 1
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    """Sign a checkpoint over every case's audit head with the instance's key (when events were added)."""
+    engine = _engine(args)
+    created = create_checkpoint(engine.db, engine.settings.data_dir, engine.clock())
+    if created is None:
+        print("Tidak ada peristiwa audit baru sejak checkpoint terakhir; tidak ada checkpoint dibuat.")
+    else:
+        print(
+            f"Checkpoint #{created.id} ditandatangani: {created.events} peristiwa pada {created.cases} kasus "
+            f"({created.changes} kasus berubah sejak checkpoint sebelumnya)."
+        )
+    return 0
 
 
 def cmd_audit_export(args: argparse.Namespace) -> int:
     """Write a case's evidence bundle (events, BPMN version, documents, manifest) to a zip file."""
     engine = _engine(args)
     with engine.db.reading() as session:
-        data = export_bundle(session, engine.services.files, args.case)
+        data = export_bundle(session, engine.services.files, args.case, engine.settings.data_dir)
     Path(args.out).write_bytes(data)
     print(f"Bundel bukti kasus {args.case} ditulis ke {args.out} ({len(data):,} byte).")
     return 0
@@ -104,6 +130,8 @@ def add_record_commands(sub: Any, add: Any, group: Any) -> None:
     p = add(audit, "verify", cmd_audit_verify, "periksa rantai hash peristiwa audit (atau --bundle, luring)")
     p.add_argument("--case")
     p.add_argument("--bundle", help="berkas .zip hasil 'audit export'")
+    p.add_argument("--key", help="kunci publik instans (PEM) yang dipercaya, untuk --bundle")
+    add(audit, "checkpoint", cmd_audit_checkpoint, "tandatangani checkpoint atas kepala rantai audit setiap kasus")
     p = add(audit, "replay", cmd_audit_replay, "jalankan ulang kasus dari masukan tercatat dan bandingkan")
     p.add_argument("case")
     p = add(audit, "export", cmd_audit_export, "ekspor bundel bukti satu kasus")

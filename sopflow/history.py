@@ -20,7 +20,9 @@ from sqlalchemy import null, select
 from sqlalchemy.orm import Session
 
 from . import store
-from .audit_chain import CHAIN_VERSION, ChainReport, verify_events
+from .audit_anchor import event_rows
+from .audit_chain import CHAIN_VERSION, ChainReport, decode_data, verify_events
+from .audit_evidence import anchor_members, check_anchor_members
 from .case_queries import event_row
 from .errors import NotFound
 from .files import FileStore
@@ -163,16 +165,18 @@ def _event_dict(e: AuditEvent) -> dict[str, Any]:
     return {**event_row(e), "at": e.at.isoformat(timespec="microseconds")}
 
 
-def export_bundle(session: Session, files: FileStore, case_id: str) -> bytes:
-    """Return a zip with the case's events (JSON lines), its BPMN version, documents and a manifest."""
+def export_bundle(session: Session, files: FileStore, case_id: str, data_dir: Path | None = None) -> bytes:
+    """Return a zip with the case's events (JSON lines), its BPMN version, documents and a manifest.
+
+    With ``data_dir`` (the instance's key folder) it also carries the case's anchor, the
+    latest signed checkpoint covering the case and the public key (:mod:`sopflow.audit_evidence`).
+    An event whose stored data is damaged is exported as it is (``data_raw``) and fails the offline check.
+    """
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
     version = session.get_one(ProcessVersion, case.process_version_id)
-    events = [
-        _event_dict(e)
-        for e in session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
-    ]
+    events = [{**e, "at": e["at"].isoformat(timespec="microseconds")} for e in event_rows(session, case_id)]
     members: dict[str, bytes] = {
         "events.jsonl": "".join(json.dumps(e, sort_keys=True, ensure_ascii=False) + "\n" for e in events).encode(),
         "process.bpmn": version.bpmn_xml.encode("utf-8"),
@@ -180,8 +184,10 @@ def export_bundle(session: Session, files: FileStore, case_id: str) -> bytes:
             {"process_id": version.process_id, "version": version.version, "sha256": version.sha256}, indent=2
         ).encode(),
     }
-    for sha256 in sorted({e["data"]["sha256"] for e in events if e["kind"] == "document_stored"}):
+    stored = {e["data"].get("sha256") for e in events if e["kind"] == "document_stored"}
+    for sha256 in sorted(s for s in stored if isinstance(s, str)):
         members[f"documents/{sha256}"] = files.get(sha256)
+    members.update(anchor_members(session, case_id, data_dir))
     manifest = {
         "format": "sopflow-evidence-1",
         "chain": CHAIN_VERSION,
@@ -230,8 +236,14 @@ def _dots(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
-def verify_bundle(path: str | Path) -> ChainReport:
-    """Verify an evidence bundle offline: event chain, manifest, documents and BPMN against the events."""
+def verify_bundle(path: str | Path, trusted_key: bytes | None = None) -> ChainReport:
+    """Verify an evidence bundle offline: event chain, manifest, documents, BPMN, anchor and signed checkpoint.
+
+    ``trusted_key`` (a public key in PEM obtained outside the bundle) must be the key that
+    signed the checkpoint; without it the bundle's own key is used and its fingerprint is
+    reported (``ChainReport.key_id``) for the auditor to compare. Damaged content is a
+    named problem, never an exception.
+    """
     report = ChainReport()
     try:
         with zipfile.ZipFile(path) as archive:
@@ -239,32 +251,56 @@ def verify_bundle(path: str | Path) -> ChainReport:
             names = set(archive.namelist())
             manifest = json.loads(archive.read("manifest.json"))
             contents = {name: archive.read(name) for name in names if name != "manifest.json"}
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+        if not isinstance(manifest, dict):
+            raise ValueError("manifest.json bukan objek JSON")
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         report.problems.append({"case_id": "-", "seq": 0, "id": None, "reason": f"berkas bukti tidak terbaca: {exc}"})
         return report
-    case_id = manifest.get("case_id", "-")
+    case_id = str(manifest.get("case_id", "-"))
+    listed = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
 
     def problem(reason: str, seq: int = 0) -> None:
         report.problems.append({"case_id": case_id, "seq": seq, "id": None, "reason": reason})
 
-    for name in sorted(set(manifest.get("files", {})) ^ set(contents)):
-        problem(f"berkas {name} {'hilang' if name in manifest.get('files', {}) else 'tidak tercatat di manifest'}")
+    for name in sorted(set(listed) ^ set(contents)):
+        problem(f"berkas {name} {'hilang' if name in listed else 'tidak tercatat di manifest'}")
     for name, data in sorted(contents.items()):
-        if manifest.get("files", {}).get(name) not in (None, hashlib.sha256(data).hexdigest()):
+        if listed.get(name) not in (None, hashlib.sha256(data).hexdigest()):
             problem(f"berkas {name} berubah (hash tidak cocok dengan manifest)")
         if name.startswith("documents/") and hashlib.sha256(data).hexdigest() != name.removeprefix("documents/"):
             problem(f"dokumen {name} berubah (isi tidak cocok dengan SHA-256-nya)")
-    events = [json.loads(line) for line in contents.get("events.jsonl", b"").decode().splitlines() if line]
+    events = _bundle_events(contents.get("events.jsonl", b""), case_id, report)
     chain_report = verify_events(events)
-    report.cases, report.events = chain_report.cases, chain_report.events
+    report.cases, report.events, report.tails = chain_report.cases, chain_report.events, chain_report.tails
     report.problems.extend(chain_report.problems)
-    if events and (manifest.get("head") != events[-1]["hash"] or manifest.get("events") != len(events)):
-        problem("kepala rantai atau jumlah peristiwa tidak cocok dengan manifest", events[-1]["seq"])
+    if events and (manifest.get("head") != events[-1].get("hash") or manifest.get("events") != len(events)):
+        problem("kepala rantai atau jumlah peristiwa tidak cocok dengan manifest", events[-1].get("seq") or 0)
     for e in events:
-        if e["kind"] == "document_stored" and f"documents/{e['data']['sha256']}" not in contents:
-            problem(f"dokumen {e['data']['filename']} dari peristiwa #{e['seq']} tidak ada di bundel", e["seq"])
-        if e["kind"] == "case_started":
+        data = e.get("data") if isinstance(e.get("data"), dict) else {}
+        if e.get("kind") == "document_stored" and f"documents/{data.get('sha256')}" not in contents:
+            problem(f"dokumen {data.get('filename')} dari peristiwa #{e.get('seq')} tidak ada di bundel", e.get("seq"))
+        if e.get("kind") == "case_started":
             bpmn = contents.get("process.bpmn", b"")
-            if hashlib.sha256(bpmn).hexdigest() != e["data"].get("process_sha256"):
-                problem("process.bpmn tidak cocok dengan versi proses saat kasus dimulai", e["seq"])
+            if hashlib.sha256(bpmn).hexdigest() != data.get("process_sha256"):
+                problem("process.bpmn tidak cocok dengan versi proses saat kasus dimulai", e.get("seq"))
+    anchored, report.key_id = check_anchor_members(contents, events, case_id, trusted_key)
+    for seq, reason in anchored:
+        problem(reason, seq)
+    report.checkpoints = int(report.key_id is not None)
     return report
+
+
+def _bundle_events(raw: bytes, case_id: str, report: ChainReport) -> list[dict[str, Any]]:
+    """Parse events.jsonl; a line that is not a JSON object is a named problem and a damaged event."""
+    events = []
+    for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        value, reason = decode_data(line)
+        if reason is not None or value is None:
+            report.problems.append(
+                {"case_id": case_id, "seq": number, "id": None, "reason": f"baris {number} events.jsonl: {reason}"}
+            )
+            continue
+        events.append(value)
+    return events

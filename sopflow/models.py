@@ -298,3 +298,44 @@ class TaskAlert(Base):
     task_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(20))
     fired_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditHead(Base):
+    """The anchor of one case's audit chain: the sequence number and hash of its newest event.
+
+    :meth:`sopflow.audit.AuditLog.write` updates it in the transaction that appends the
+    events, so it always names the chain's head; verification compares every chain with
+    its anchor (a cut-off tail, a case whose events are all gone, a missing anchor). The
+    database refuses DELETE and any UPDATE that lowers ``seq`` (migration 0009).
+    """
+
+    __tablename__ = "audit_heads"
+
+    case_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditCheckpoint(Base):
+    """A signed (Ed25519) statement over the heads of every case's audit chain at one moment.
+
+    ``id`` is the checkpoint number (1, 2, …); ``changes`` lists ``[case_id, seq, hash]`` of
+    the heads that changed since the previous checkpoint, so folding them in order gives the
+    full set whose Merkle root is ``heads_root``. ``prev`` is the SHA-256 of the previous
+    checkpoint's statement (a chain of checkpoints). Append-only (migration 0009); see
+    :mod:`sopflow.audit_checkpoint`.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    events: Mapped[int] = mapped_column(Integer)
+    cases: Mapped[int] = mapped_column(Integer)
+    heads_root: Mapped[str] = mapped_column(String(64))
+    changes_root: Mapped[str] = mapped_column(String(64))
+    changes: Mapped[list[Any]] = mapped_column(JsonType)
+    prev: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from sopflow import history, inbox
+from sopflow import audit_anchor, history, inbox
+from sopflow.audit_verify import verify_database
 from sopflow.authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
 
 from .audit_paper import working_paper_docx
@@ -82,7 +83,7 @@ def index() -> Any:
             actor=filters["pelaku"] or None,
             step=step,
         )
-        chain = inbox.verify_audit_chain(session)
+        chain = verify_database(session, _ext().settings.data_dir)
     return render_template(
         "auditor/index.html",
         cases=found,
@@ -108,11 +109,15 @@ def moment(case_id: str, seq: int) -> Any:
     """Show the case as it was right after event ``seq``: diagram, open tasks and holders, documents, data."""
     with _ext().db.reading() as session:
         summary = inbox.case_summary(session, case_id)
-        state = history.case_at(session, case_id, seq)
-        seqs = [e["seq"] for e in inbox.timeline_for_case(session, case_id)]
+        try:
+            state = history.case_at(session, case_id, seq)
+        except (ValueError, TypeError, AttributeError):
+            # a damaged event cannot be replayed: the timeline names it on its integrity panel
+            return redirect(url_for("auditor.timeline", case_id=case_id, _anchor=f"peristiwa-{seq}"))
+        seqs = [e["seq"] for e in audit_anchor.timeline(session, case_id)]
         documents = inbox.documents_of_case(session, case_id)
         tasks = inbox.tasks_of_case(session, case_id)
-        chain = inbox.verify_audit_chain(session, case_id)
+        chain = verify_database(session, _ext().settings.data_dir, case_id)
     broken = min((p["seq"] for p in chain.problems), default=None)
     event = state["event"]
     at = _parse_time(event["at"])
@@ -208,13 +213,13 @@ def evidence_bundle(case_id: str) -> Response:
     files = _ext().engine.services.files
     with _ext().db.reading() as session:
         summary = inbox.case_summary(session, case_id)
-        broken = _unreadable_documents(inbox.timeline_for_case(session, case_id))
+        broken = _unreadable_documents(audit_anchor.timeline(session, case_id))
         if broken:
             abort(
                 409,
                 "Bundel bukti tidak dapat disusun: dokumen hilang atau berubah di penyimpanan: " + ", ".join(broken),
             )
-        data = history.export_bundle(session, files, case_id)
+        data = history.export_bundle(session, files, case_id, _ext().settings.data_dir)
     name = "bukti_" + _file_stem(summary) + ".zip"
     return Response(
         data,
@@ -227,14 +232,15 @@ def evidence_bundle(case_id: str) -> Response:
 def _case_record(session: Any, case_id: str) -> dict[str, Any]:
     """Return header, events (with labels, steps, changes, documents, hashes, chain state), documents, chain."""
     summary = inbox.case_summary(session, case_id)
-    chain = inbox.verify_audit_chain(session, case_id)
-    rows = inbox.timeline_for_case(session, case_id)
+    chain = verify_database(session, _ext().settings.data_dir, case_id)
+    rows = audit_anchor.timeline(session, case_id)
     unreadable = _unreadable_documents(rows)
     documents = inbox.documents_of_case(session, case_id)
     files = _ext().engine.services.files
     documents = [{**d, "intact": files.verify(d["sha256"])} for d in documents]
     links = _DocumentLinks(documents)
-    first_broken = min((p["seq"] for p in chain.problems if p["case_id"] == case_id), default=None)
+    problems = [p for p in chain.problems if p["case_id"] in (case_id, "-")]
+    first_broken = min((p["seq"] for p in problems if p["case_id"] == case_id), default=None)
     steps_of_tasks = {
         e["task_id"]: (e["data"] or {}).get("step") for e in rows if e["kind"] == "task_ready" and e["task_id"]
     }
@@ -255,7 +261,7 @@ def _case_record(session: Any, case_id: str) -> dict[str, Any]:
                 "kind_label": KIND_LABELS.get(e["kind"], e["kind"]),
                 "step": int(step) if str(step or "").isdigit() else step,
                 "changes": _changes(data),
-                "details": _pretty(data) if data else "",
+                "details": e.get("data_raw") or "" if e.get("damaged") else _pretty(data) if data else "",
                 "document": document,
                 "integrity": integrity,
             }
@@ -266,7 +272,7 @@ def _case_record(session: Any, case_id: str) -> dict[str, Any]:
         "documents": documents,
         "chain": chain,
         "first_broken": first_broken,
-        "problems": [p for p in chain.problems if p["case_id"] == case_id],
+        "problems": problems,
         "unreadable": unreadable,
     }
 

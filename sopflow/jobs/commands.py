@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from .. import authz, store
 from ..audit import AuditLog
+from ..audit_checkpoint import scheduled_checkpoint
 from ..errors import NotFound, TaskNotReady
 from ..escalation import SYSTEM_ACTOR
 from ..models import Job, ProcessVersion
@@ -76,6 +77,7 @@ class JobCommands:
         resent = timers.sweep(self.db, now, self.transport.send)
         escalated = self.escalate_overdue()
         reminded = timers.remind(self.db, now, self.notifier, self.transport.send)
+        scheduled_checkpoint(self.db, self.settings.data_dir, now)  # signs the audit heads, at most every 10 min
         return {"resent": len(resent), "escalated": len(escalated), "reminded": len(reminded)}
 
     def retry_job(self, job_id: str, actor: str) -> dict[str, Any]:
