@@ -21,8 +21,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from sopflow import Database, Engine, Settings, SopflowError
-from sopflow.logs import configure_logging
 from sopflow.db import open_database
+from sopflow.logs import configure_logging
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -52,7 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app.
 
     ``config`` may give ``SOPFLOW_SETTINGS`` (a :class:`sopflow.Settings`; default
-    ``Settings.from_env()``), ``SOPFLOW_CLOCK`` (a callable returning naive UTC, for tests)
+    ``Settings.from_env()``), ``SOPFLOW_CLOCK`` (a callable returning naive UTC, for tests),
+    ``SOPFLOW_TRANSPORT`` (a job transport, for tests; default from the settings)
     and any Flask setting (``TESTING``, ``WTF_CSRF_ENABLED``, ...).
 
     The app never migrates the database by itself: the schema must be at head
@@ -82,10 +83,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)
 
     db = open_database(settings, migrate=migrate)
-    engine = Engine(db, settings, clock) if clock else Engine(db, settings)
+    transport = config.get("SOPFLOW_TRANSPORT")  # a job transport for tests; None: from the settings
+    engine = Engine(db, settings, clock, transport) if clock else Engine(db, settings, transport=transport)
     app.extensions["sopflow"] = SopflowExtension(engine=engine, db=db, settings=settings)
 
-    from . import api, auditor, auth, cases, editor, health, inbox, observability, overview
+    from . import api, auditor, auth, cases, editor, health, inbox, jobs_pages, observability, overview
 
     login = LoginManager(app)
     login.login_view = "auth.login"
@@ -95,7 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     csrf = CSRFProtect(app)
     health.init_app(app)
-    for module in (auth, inbox, cases, overview, auditor, editor):
+    for module in (auth, inbox, cases, overview, auditor, editor, jobs_pages):
         app.register_blueprint(module.bp)
     from . import security, tokens_pages
 

@@ -8,7 +8,7 @@ as the actor and never checks lanes or units itself.
 | method | path | success | errors |
 |---|---|---|---|
 | POST | /cases | 201 case outcome | 400, 401, 403, 404, 422 |
-| GET | /cases/{case_id} | 200 case summary + tasks + documents | 401, 404 |
+| GET | /cases/{case_id} | 200 case summary + tasks + documents + open jobs | 401, 404 |
 | GET | /tasks | 200 my ready tasks (``step``, ``periode``, ``order``, ``limit``) | 400, 401 |
 | GET | /tasks/{task_id} | 200 task + SOP facts + form schema + documents | 401, 403, 404 |
 | POST | /tasks/{task_id}/claim | 200 task | 401, 403, 404, 409 |
@@ -16,6 +16,7 @@ as the actor and never checks lanes or units itself.
 | POST | /tasks/{task_id}/complete | 200 case outcome | 400, 401, 403, 404, 409, 422 |
 | POST | /tasks/{task_id}/files/{field} | 201 staged upload | 400, 401, 403, 404, 409, 422 |
 | POST | /tasks/{task_id}/reassign | 200 task | 400, 401, 403, 404, 409, 422 |
+| GET | /notifications | 200 the caller's notifications and unread count | 401 |
 | GET | /openapi.json | 200 OpenAPI 3.1 document (no token needed) | |
 
 Every error, in this blueprint only, is JSON:
@@ -26,7 +27,6 @@ Datetimes are ISO 8601 UTC with a ``Z`` suffix.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -54,9 +54,10 @@ from .api_support import (
     ApiUser,
     error_code,
     error_response,
+    int_arg,
     invalid,
     json_body,
-    parse_json_object,
+    multipart_data,
     reply,
     required_string,
     to_json,
@@ -179,14 +180,16 @@ def start_case() -> Response:
 
 @bp.get("/cases/<case_id>")
 def get_case(case_id: str) -> Response:
-    """Return a case: its summary fields plus ``tasks`` (open and closed) and ``documents``.
+    """Return a case: its summary fields plus ``tasks`` (open and closed), ``documents`` and ``jobs``.
 
-    Errors: 404 unknown case.
+    ``jobs`` are the case's queued, running and failed background jobs (automatic steps
+    after a completion), each with ``status`` and an Indonesian ``label``. Errors: 404 unknown case.
     """
     with _engine().db.reading() as session:
         summary = inbox.case_summary(session, case_id)
         summary["tasks"] = inbox.tasks_of_case(session, case_id)
         summary["documents"] = inbox.documents_of_case(session, case_id)
+    summary["jobs"] = _engine().case_jobs(case_id)
     return reply(summary)
 
 
@@ -199,8 +202,8 @@ def list_tasks() -> Response:
     Errors: 400 invalid query parameters.
     """
     fields: dict[str, list[str]] = {}
-    step = _int_arg("step", fields)
-    limit = _int_arg("limit", fields, minimum=1, maximum=MAX_LIMIT)
+    step = int_arg("step", fields)
+    limit = int_arg("limit", fields, minimum=1, maximum=MAX_LIMIT)
     order = request.args.get("order") or "due"
     if order not in ORDERS:
         fields.setdefault("order", []).append(f"Pilih salah satu: {', '.join(ORDERS)}.")
@@ -218,23 +221,6 @@ def list_tasks() -> Response:
             limit=limit if limit is not None else 200,
         )
     return reply({"tasks": [to_json(v) | {"overdue": v.is_overdue(now)} for v in views]})
-
-
-def _int_arg(
-    name: str, fields: dict[str, list[str]], minimum: int | None = None, maximum: int | None = None
-) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        fields.setdefault(name, []).append("Harus berupa bilangan bulat.")
-        return None
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        fields.setdefault(name, []).append(f"Harus di antara {minimum} dan {maximum}.")
-        return None
-    return value
 
 
 @bp.get("/tasks/<task_id>")
@@ -286,7 +272,7 @@ def complete_task(task_id: str) -> Response:
     """
     uploads: dict[str, Upload] = {}
     if request.mimetype == "multipart/form-data":
-        data = _multipart_data()
+        data = multipart_data()
         for name, storage in request.files.items(multi=False):
             if name == "data" or not storage.filename:
                 continue
@@ -295,18 +281,6 @@ def complete_task(task_id: str) -> Response:
         data = json_body()
     outcome = _engine().complete_user_task(CompleteUserTask(task_id, _user().username, data, uploads))
     return reply(outcome)
-
-
-def _multipart_data() -> dict[str, Any]:
-    if "data" in request.form:
-        raw: bytes | str = request.form["data"]
-    elif "data" in request.files:
-        raw = request.files["data"].read()
-    else:
-        return {}
-    if not raw.strip():
-        return {}
-    return parse_json_object(raw, "Bagian 'data'")
 
 
 @bp.post("/tasks/<task_id>/files/<field>")
@@ -343,6 +317,23 @@ def reassign_task(task_id: str) -> Response:
     if fields:
         raise invalid(fields)
     return reply(_engine().reassign_task(ReassignTask(task_id, _user().username, to_user)))
+
+
+@bp.get("/notifications")
+def list_notifications() -> Response:
+    """Return ``{"notifications": [...], "unread": n}``: the caller's own notifications, newest first.
+
+    Each carries ``read`` and the e-mail status (``terkirim``, ``menunggu``, ``gagal`` with
+    ``email_error``, ``nonaktif``, ``tanpa_alamat``, ``smtp_belum_diatur``). Query: ``limit``
+    (1..500, default 100). Errors: 400 invalid ``limit``.
+    """
+    fields: dict[str, list[str]] = {}
+    limit = int_arg("limit", fields, minimum=1, maximum=MAX_LIMIT)
+    if fields:
+        raise ApiError(400, "invalid_query", "Parameter pencarian belum benar.", fields)
+    username = _user().username
+    items = _engine().notifications_for(username, limit if limit is not None else 100)
+    return reply({"notifications": items, "unread": _engine().unread_notifications(username)})
 
 
 _FALLBACK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]

@@ -179,3 +179,34 @@ def required_string(body: Mapping[str, Any], name: str, fields: dict[str, list[s
 
 def invalid(fields: Mapping[str, list[str]]) -> ApiError:
     return ApiError(422, "invalid_form", "Isian permintaan belum benar; periksa pesan pada setiap isian.", fields)
+
+
+def int_arg(
+    name: str, fields: dict[str, list[str]], minimum: int | None = None, maximum: int | None = None
+) -> int | None:
+    """Read an integer query parameter; a bad value adds a message to ``fields`` and returns None."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        fields.setdefault(name, []).append("Harus berupa bilangan bulat.")
+        return None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        fields.setdefault(name, []).append(f"Harus di antara {minimum} dan {maximum}.")
+        return None
+    return value
+
+
+def multipart_data() -> dict[str, Any]:
+    """Read the ``data`` part (form field or file) of a multipart request as a JSON object; absent is ``{}``."""
+    if "data" in request.form:
+        raw: bytes | str = request.form["data"]
+    elif "data" in request.files:
+        raw = request.files["data"].read()
+    else:
+        return {}
+    if not raw.strip():
+        return {}
+    return parse_json_object(raw, "Bagian 'data'")

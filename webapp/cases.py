@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from sopflow import InvalidForm, StartInstance, inbox
@@ -19,6 +19,8 @@ bp.before_request(require_login)
 #: Top-level keys of an indicator file that describe the file and are not start data.
 IGNORED_KEYS = ("keterangan",)
 STATUS_LABELS = {"berjalan": "Berjalan", "selesai": "Selesai", "gagal": "Gagal"}
+#: how often the case page asks whether its queued or running steps are done (milliseconds)
+POLL_INTERVAL_MS = 2000
 
 
 def _ext() -> Any:
@@ -40,6 +42,7 @@ def detail(case_id: str) -> Any:
         diagram = inbox.case_diagram(session, case_id, now)
         tasks = inbox.tasks_of_case(session, case_id)
         documents = inbox.documents_of_case(session, case_id)
+    progress = case_progress(case_id)
     return render_template(
         "cases/detail.html",
         case=summary,
@@ -48,7 +51,39 @@ def detail(case_id: str) -> Any:
         documents=documents,
         now=now,
         status_labels=STATUS_LABELS,
+        jobs=progress["job_list"],
+        progress=progress,
+        may_retry=current_user.has_role(ROLE_OWNER, ROLE_ADMIN) and not current_user.read_only,
+        poll_interval=POLL_INTERVAL_MS,
     )
+
+
+@bp.get("/kasus/<case_id>/status")
+def status(case_id: str) -> Response:
+    """Return ``{"status", "jobs", "pending", "failed", "state"}`` for the case page's poll.
+
+    ``state`` changes whenever the case's status or any of its open jobs changes (queued →
+    running → done or failed); the page reloads itself when it differs from the one it was
+    rendered with.
+    """
+    progress = case_progress(case_id)
+    return jsonify({k: v for k, v in progress.items() if k != "job_list"})
+
+
+def case_progress(case_id: str) -> dict[str, Any]:
+    """Summarise the case's status and open jobs (one engine call); raises NotFound for an unknown case."""
+    outcome = _ext().engine.case_outcome(case_id)
+    jobs = outcome.jobs
+    pending = [j for j in jobs if j["status"] == "pending"]
+    parts = [outcome.status, *(f"{j['job_id']}:{j['status']}:{j['label']}:{j['attempts']}" for j in jobs)]
+    return {
+        "status": outcome.status,
+        "jobs": len(jobs),
+        "pending": len(pending),
+        "failed": len(jobs) - len(pending),
+        "state": "|".join(parts),
+        "job_list": jobs,
+    }
 
 
 @bp.post("/kasus/baru")

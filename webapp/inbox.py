@@ -16,6 +16,7 @@ from sopflow import (
     UnclaimTask,
     inbox,
 )
+from sopflow.jobs.outbox import ADVANCE_CASE
 
 from . import forms
 from .auth import actor_required, current_username, require_login
@@ -47,6 +48,7 @@ def index() -> Any:
     return render_template(
         "inbox/index.html",
         tasks=tasks,
+        processing=_steps_in_progress({t.case_id for t in tasks}),
         now=_now(),
         orders=ORDERS,
         order=order,
@@ -103,7 +105,22 @@ def complete(task_id: str) -> Any:
     except InvalidForm as exc:
         staged = _keep_uploads(task_id, uploads, exc)
         return _render_task(task_id, form=request.form, errors=exc.errors, staged=staged, message=exc.message), 422
-    flash("Tugas selesai dan diteruskan ke langkah berikutnya.", "sukses")
+    queued = [j for j in outcome.jobs if j["kind"] == ADVANCE_CASE and j["status"] == "pending"]
+    stuck = [j for j in outcome.jobs if j["kind"] == ADVANCE_CASE and j["status"] == "failed"]
+    if queued:
+        flash(
+            "Tugas selesai. Langkah otomatis berikutnya sedang diproses; hasilnya tampil di halaman kasus "
+            "setelah selesai.",
+            "sukses",
+        )
+    else:
+        flash("Tugas selesai dan diteruskan ke langkah berikutnya.", "sukses")
+    if stuck:
+        flash(
+            f"Langkah otomatis {stuck[0]['element_id'] or ''} belum dapat diproses: {stuck[0]['last_error'] or ''} "
+            "Data Anda tersimpan; pemilik proses atau admin dapat mencobanya lagi.",
+            "peringatan",
+        )
     if outcome.failure:
         flash(
             f"Langkah otomatis {outcome.failure.get('element_id', '')} gagal: {outcome.failure.get('message', '')} "
@@ -164,6 +181,18 @@ def _render_task(
         has_upload=bool(forms.upload_field_names(detail["form"])),
         now=_now(),
     )
+
+
+def _steps_in_progress(case_ids: set[str]) -> list[dict[str, Any]]:
+    """Return the queued or running automatic steps of the listed cases and those the user triggered."""
+    me = current_username()
+    return [
+        job
+        for job in _ext().engine.open_jobs()
+        if job["kind"] == ADVANCE_CASE
+        and job["status"] == "pending"
+        and (job["case_id"] in case_ids or job["triggered_by"] == me)
+    ]
 
 
 def _may_reassign(task: dict[str, Any]) -> bool:

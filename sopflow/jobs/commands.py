@@ -137,6 +137,14 @@ class JobCommands:
         with self.db.unit_of_work() as session:
             return notifications.mark_read(session, username, self.clock(), ids)
 
+    def email_preferences(self, username: str) -> dict[str, Any]:
+        """Return the user's ``{username, email, email_notifications}`` (the profile page). Raises NotFound."""
+        with self.db.reading() as session:
+            found = notifications.email_preferences(session, username)
+        if found is None:
+            raise NotFound(f"Pengguna {username} tidak ditemukan.", user=username)
+        return found
+
     def set_email_preferences(self, username: str, email: str | None, enabled: bool) -> dict[str, Any]:
         """Set the user's e-mail address and switch e-mail notifications on or off.
 

@@ -245,6 +245,14 @@ def mark_read(session: Session, username: str, now: datetime, ids: list[int] | N
     return int(session.execute(query.values(read_at=now)).rowcount or 0)  # type: ignore[attr-defined]
 
 
+def email_preferences(session: Session, username: str) -> dict[str, Any] | None:
+    """Return a user's e-mail address and e-mail switch, or None for an unknown user."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        return None
+    return {"username": user.username, "email": user.email, "email_notifications": bool(user.email_notifications)}
+
+
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 

@@ -30,9 +30,9 @@ RUNTIME_FOLDERS = {
     "processes": "sopflow_sops/processes",
     "templates": "sopflow_sops/templates",
     "samples": "sopflow_sops/samples",
-    "sopflow/migrations": "sopflow/migrations",
-    "webapp/static": "webapp/static",
-    "webapp/templates": "webapp/templates",
+    "sopflow": "sopflow",  # code, every subpackage, migrations
+    "handlers": "handlers",
+    "webapp": "webapp",  # code, static files, page templates
 }
 # Settings the test must not inherit from the machine running it.
 CLEARED = ("DATABASE_URL", "PYTHONPATH", "SECRET_KEY", "BROKER_URL", "SMTP_HOST", "VIRTUAL_ENV")
