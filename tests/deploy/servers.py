@@ -9,10 +9,12 @@
 - :func:`shared_database`: a fresh database in the machine's PostgreSQL (127.0.0.1:5432),
   dropped afterwards.
 - :func:`children` (from ``/proc``) and :func:`stop_process`: stop what a test started, by pid.
+- :class:`Api`: a small JSON / multipart client of ``/api/v1`` with bearer tokens.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -21,11 +23,14 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -261,3 +266,62 @@ def socket_owner(local_port: int, candidates: list[int]) -> int | None:
             except OSError:
                 continue
     return None
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class Api:
+    """A tiny JSON / multipart client of ``/api/v1`` (urllib; no retries, no redirects)."""
+
+    def __init__(self, base: str, tokens: dict[str, str]) -> None:
+        self.base = base
+        self.tokens = tokens
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        user: str,
+        payload: dict[str, Any] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
+        timeout: float = 60.0,
+    ) -> Response:
+        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
+        body = None
+        if files is not None:
+            boundary = uuid.uuid4().hex
+            body = _multipart(boundary, payload or {}, files)
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif payload is not None:
+            body = json.dumps(payload).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(self.base + "/api/v1" + path, data=body, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as reply:
+                return Response(reply.status, dict(reply.headers), _decode(reply.read()))
+        except urllib.error.HTTPError as err:
+            return Response(err.code, dict(err.headers), _decode(err.read()))
+
+
+def _decode(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def _multipart(boundary: str, data: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> bytes:
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n'.encode()
+        + json.dumps(data).encode()
+        + b"\r\n"
+    ]
+    for name, (filename, content) in files.items():
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        parts.append(head.encode() + b"Content-Type: application/octet-stream\r\n\r\n" + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode()

@@ -27,7 +27,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from sopflow.demo import ensure_users, load_script, run_demo, script_process_fil
 from sopflow.resources import builtin_samples_dir
 from sopflow.settings import PROJECT_ROOT
 from sopflow.tokens import issue_token
-from tests.deploy.servers import children, free_port, stop_processes
+from tests.deploy.servers import Api, Response, children, free_port, stop_processes
 
 SCRIPT_PATH = builtin_samples_dir() / "monev_kinerja" / "demo.json"
 STEP_TIMEOUT = 240.0  # a step lost by a fault comes back through the sweeper (60 s + a tick)
@@ -52,65 +51,6 @@ STEP_TIMEOUT = 240.0  # a step lost by a fault comes back through the sweeper (6
 
 def sqlalchemy_url(url: str) -> str:
     return "postgresql+psycopg://" + url.removeprefix("postgresql://") if url.startswith("postgresql://") else url
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-
-class Api:
-    """A tiny JSON / multipart client of ``/api/v1`` (urllib; no retries, no redirects)."""
-
-    def __init__(self, base: str, tokens: dict[str, str]) -> None:
-        self.base = base
-        self.tokens = tokens
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        user: str,
-        payload: dict[str, Any] | None = None,
-        files: dict[str, tuple[str, bytes]] | None = None,
-        timeout: float = 60.0,
-    ) -> Response:
-        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
-        body = None
-        if files is not None:
-            boundary = uuid.uuid4().hex
-            body = _multipart(boundary, payload or {}, files)
-            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-        elif payload is not None:
-            body = json.dumps(payload).encode()
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self.base + "/api/v1" + path, data=body, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as reply:
-                return Response(reply.status, dict(reply.headers), _decode(reply.read()))
-        except urllib.error.HTTPError as err:
-            return Response(err.code, dict(err.headers), _decode(err.read()))
-
-
-def _decode(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw.decode("utf-8", errors="replace")
-
-
-def _multipart(boundary: str, data: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> bytes:
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n'.encode()
-        + json.dumps(data).encode()
-        + b"\r\n"
-    ]
-    for name, (filename, content) in files.items():
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-        parts.append(head.encode() + b"Content-Type: application/octet-stream\r\n\r\n" + content + b"\r\n")
-    return b"".join(parts) + f"--{boundary}--\r\n".encode()
 
 
 @dataclass
