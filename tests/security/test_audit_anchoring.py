@@ -253,3 +253,35 @@ def test_bundle_cut_short_by_a_forger_is_named_by_its_checkpoint(engine, start, 
 
     found = reasons(verify_bundle(_rezip(data, cut_only, tmp_path / "potong2.zip")))
     assert "peristiwa #10–#12 tidak ada di bundel (jangkar mencatatnya)" in found
+
+
+def test_concurrent_commands_on_one_case_keep_chain_and_anchor_in_step(engine, start):
+    """Every command locks the case row and then the anchor: parallel writers never fork the chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sopflow import ClaimTask, SopflowError, UnclaimTask
+
+    case_id = busy_case(engine, start, 3)
+    with engine.db.reading() as session:
+        task_id = session.execute(
+            text("SELECT id FROM human_tasks WHERE case_id = :c AND state = 'ready' ORDER BY id LIMIT 1"),
+            {"c": case_id},
+        ).scalar_one()
+
+    def toggle(worker: int) -> int:
+        done = 0
+        for step in range(8):
+            command = ClaimTask if (worker + step) % 2 == 0 else UnclaimTask
+            try:
+                getattr(engine, "claim_task" if command is ClaimTask else "unclaim_task")(command(task_id, "ani"))
+                done += 1
+            except SopflowError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        written = sum(pool.map(toggle, range(4)))
+    assert written > 0
+    report = verify(engine, case_id)
+    assert report.intact, report.problems
+    assert report.events == count(engine, case_id) > 3  # an idempotent claim/release writes no event
