@@ -212,24 +212,28 @@ MAX_BUNDLE_TOTAL_BYTES = 1024 * 1024 * 1024
 MAX_BUNDLE_MEMBERS = 10_000
 
 
+class BundleTooLarge(zipfile.BadZipFile):
+    """A bundle (or one of its members) exceeds a size cap; the message names the member and the cap."""
+
+
 def check_bundle_sizes(archive: zipfile.ZipFile) -> None:
-    """Raise ValueError naming the member and the cap when a bundle is too large to read.
+    """Raise BundleTooLarge naming the member and the cap when a bundle is too large to read.
 
     The sizes come from the zip central directory, before anything is decompressed; a member
     that inflates past its declared size fails its own read (zipfile stops at the declared size).
     """
     infos = archive.infolist()
     if len(infos) > MAX_BUNDLE_MEMBERS:
-        raise ValueError(f"bundel berisi {_dots(len(infos))} berkas, melebihi batas {_dots(MAX_BUNDLE_MEMBERS)}")
+        raise BundleTooLarge(f"bundel berisi {_dots(len(infos))} berkas, melebihi batas {_dots(MAX_BUNDLE_MEMBERS)}")
     for info in infos:
         if info.file_size > MAX_BUNDLE_MEMBER_BYTES:
-            raise ValueError(
+            raise BundleTooLarge(
                 f"berkas {info.filename} di dalam bundel berukuran {_dots(info.file_size)} byte, "
                 f"melebihi batas {_dots(MAX_BUNDLE_MEMBER_BYTES)} byte per berkas"
             )
     total = sum(info.file_size for info in infos)
     if total > MAX_BUNDLE_TOTAL_BYTES:
-        raise ValueError(f"isi bundel {_dots(total)} byte, melebihi batas {_dots(MAX_BUNDLE_TOTAL_BYTES)} byte")
+        raise BundleTooLarge(f"isi bundel {_dots(total)} byte, melebihi batas {_dots(MAX_BUNDLE_TOTAL_BYTES)} byte")
 
 
 def _dots(number: int) -> str:
