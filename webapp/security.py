@@ -95,8 +95,8 @@ class AttemptLimiter:
                 if not self.extension.limiter.test(item, *keys):
                     stats = self.extension.limiter.get_window_stats(item, *keys)
                     wait = max(wait, stats.reset_time - time.time(), 1.0)
-        except Exception:  # the counter store is down: sign-in keeps working, the operator is told
-            log.exception("rate-limit storage unavailable (%s)", _redact(self.storage_url))
+        except Exception as exc:  # the counter store is down: sign-in keeps working, the operator is told
+            self._unavailable(exc)
             return 0
         return math.ceil(wait)
 
@@ -105,15 +105,18 @@ class AttemptLimiter:
         try:
             for item, keys in self._counters(scope, account):
                 self.extension.limiter.hit(item, *keys)
-        except Exception:
-            log.exception("rate-limit storage unavailable (%s)", _redact(self.storage_url))
+        except Exception as exc:
+            self._unavailable(exc)
 
     def succeeded(self, scope: str, account: str) -> None:
         """Forget the account's failures after a successful sign-in (the address keeps its count)."""
         try:
             self.extension.limiter.clear(self.per_account, "sopflow", scope, "akun", account.strip().lower())
-        except Exception:
-            log.exception("rate-limit storage unavailable (%s)", _redact(self.storage_url))
+        except Exception as exc:
+            self._unavailable(exc)
+
+    def _unavailable(self, exc: Exception) -> None:
+        log.warning("rate-limit storage %s unavailable, attempt not counted: %r", _redact(self.storage_url), exc)
 
 
 def attempts() -> AttemptLimiter:

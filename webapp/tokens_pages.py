@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
 from sopflow import tokens
 
@@ -34,12 +34,14 @@ def index() -> Any:
     return render_template("tokens/index.html", tokens=rows)
 
 
-@bp.post("/profil/token/<int:token_id>/cabut")
+@bp.post("/profil/token/<token_id>/cabut")
 @actor_required
-def revoke(token_id: int) -> Any:
-    """Revoke one of the signed-in user's own tokens (404 for a token of someone else)."""
+def revoke(token_id: str) -> Any:
+    """Revoke one of the signed-in user's own tokens (404 for a token of someone else or no number)."""
+    if not token_id.isdigit():
+        abort(404)
     engine = _engine()
     with engine.db.unit_of_work() as session:
-        changed = tokens.revoke_token(session, token_id, current_username(), engine.clock())
+        changed = tokens.revoke_token(session, int(token_id), current_username(), engine.clock())
     flash(f"Token #{token_id} dicabut." if changed else f"Token #{token_id} sudah dicabut sebelumnya.", "sukses")
     return redirect(url_for("tokens.index"))

@@ -118,6 +118,15 @@ def test_storage_is_redis_when_configured_and_memory_only_when_embedded(settings
     assert (read.limiter_storage_url, read.login_limit_account, read.login_limit_address) == ("redis://c:4/0", 5, 30)
 
 
+def test_sign_in_keeps_working_when_the_counter_store_is_down(limited, make_user):
+    app = limited(ratelimit_storage_url=f"redis://127.0.0.1:{free_port()}/0", login_limit_account=1)
+    make_user("ani")
+    client = app.test_client()
+    for _ in range(3):  # nothing is counted, nothing is blocked: the failure is logged, not shown
+        assert sign_in(client, "ani", "salah-sandi").status_code == 401
+    assert sign_in(client, "ani", PASSWORD).status_code == 302
+
+
 # -- two server processes, one Redis ---------------------------------------------------------------------
 class Browser:
     """A cookie-keeping HTTP client of one served app (urllib, redirects not followed)."""
