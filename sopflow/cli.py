@@ -27,6 +27,7 @@ from .commands import ClaimTask, CompleteUserTask, RetryFailedStep, StartInstanc
 from .db import UPGRADE_COMMAND, Database
 from .demo import DEMO_PASSWORD, load_script, run_demo, script_process_file
 from .errors import InvalidForm, InvalidProcess, SopflowError
+from .logs import configure_logging
 from .settings import Settings
 from .spec_loader import load_process_file
 from .tokens import issue_token
@@ -43,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        settings = Settings.from_env(data_dir=getattr(args, "data_dir", None))
+        configure_logging(settings.log_format, settings.log_level)
         return args.run(args)
     except InvalidForm as exc:
         print(f"Galat: {exc.message}", file=sys.stderr)

@@ -189,6 +189,7 @@ def served(cluster: Cluster, tmp_path: Path) -> Iterator[dict[str, Any]]:
         "LOG_FORMAT": "json",
         "LOG_LEVEL": "INFO",
         "SOPFLOW_DATA_DIR": str(tmp_path / "data"),
+        "SESSION_COOKIE_SECURE": "0",  # plain http on 127.0.0.1: the session cookie must come back
     }
     env.pop("BROKER_URL", None)
     with log_path.open("wb") as log_file:
