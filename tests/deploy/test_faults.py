@@ -99,6 +99,69 @@ def _task_traces(db: Database, task_id: str) -> tuple[str, int, int]:
     return state, events, uploads
 
 
+# First in the module: it needs no deployment, so none runs beside its 42 tick processes.
+def test_two_schedulers_fire_each_reminder_once(tmp_path: Path) -> None:
+    """``sopflow tick --now T`` from two processes at once, for T over ten minutes in 30 s steps."""
+    script = load_script(SCRIPT_PATH)
+    with shared_database("sopflow_ticks") as url:
+        db = Database(sqlalchemy_url(url))
+        try:
+            db.upgrade()
+            engine = Engine(db, Settings(database_url=db.url, data_dir=tmp_path / "data"))
+            engine.publish_process(script_process_file(script, engine.settings.processes_dir), "sistem", "uji")
+            ensure_users(engine, script)
+            first = script["steps"][0]
+            outcome = engine.start_instance(
+                StartInstance(script["process_id"], script["start"]["actor"], "2035-TW1", start_data(script))
+            )
+            task = next(t for t in outcome.open_tasks if matches(t, first))
+            engine.claim_task(ClaimTask(task["task_id"], first["actor"]))
+            engine.complete_user_task(CompleteUserTask(task["task_id"], first["actor"], first["data"]))
+            open_tasks = engine.case_outcome(outcome.case_id).open_tasks
+            assert len(open_tasks) == 5
+            due = min(t["due_at"] for t in open_tasks)
+            env = {k: v for k, v in os.environ.items() if k not in ("BROKER_URL", "SOPFLOW_CONFIG")}
+            env.update(DATABASE_URL=url, SECRET_KEY=os.urandom(24).hex(), SOPFLOW_DATA_DIR=str(tmp_path / "data"))
+            for step in range(21):  # due - 5 min ... due + 5 min: due soon first, then overdue
+                moment = (due - timedelta(minutes=5) + timedelta(seconds=30 * step)).isoformat()
+                ticks = [
+                    subprocess.Popen(
+                        [sys.executable, "-m", "webapp.cli", "tick", "--now", moment],
+                        cwd=PROJECT_ROOT,
+                        env=env,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT,
+                        text=True,
+                    )
+                    for _ in range(2)
+                ]
+                for tick in ticks:
+                    output, _ = tick.communicate(timeout=120)
+                    assert tick.returncode == 0, output
+            with db.engine.connect() as conn:
+                alerts = conn.execute(text("SELECT task_id, kind, count(*) FROM task_alerts GROUP BY 1, 2")).all()
+                notes = conn.execute(
+                    text(
+                        "SELECT task_id, kind, username, count(*) FROM notifications "
+                        "WHERE kind IN ('due_soon', 'overdue') GROUP BY 1, 2, 3"
+                    )
+                ).all()
+                escalated = conn.execute(
+                    text("SELECT task_id, count(*) FROM audit_events WHERE kind = 'task_escalated' GROUP BY 1")
+                ).all()
+        finally:
+            db.dispose()
+    ids = {t["task_id"] for t in open_tasks}
+    assert {(t, k) for t, k, _n in alerts} == {(t, k) for t in ids for k in ("due_soon", "overdue")}
+    assert all(n == 1 for _t, _k, n in alerts), alerts
+    assert {(t, k) for t, k, _u, _n in notes} == {(t, k) for t in ids for k in ("due_soon", "overdue")}
+    assert all(n == 1 for *_key, n in notes), notes
+    units = {t["task_id"]: t["unit"] for t in open_tasks}
+    bidang = {s["units"][0]: s["username"] for s in script["users"] if s.get("units")}
+    assert {(t, u) for t, _k, u, _n in notes} == {(t, bidang[units[t]]) for t in ids}
+    assert sorted(escalated) == sorted((t, 1) for t in ids)
+
+
 def test_a_gunicorn_worker_killed_mid_completion_leaves_each_completion_whole_or_absent(
     deployment: Deployment,
 ) -> None:
@@ -275,65 +338,3 @@ def test_completions_commit_while_redis_is_away_and_their_steps_run_after(deploy
     finally:
         deployment.redis.start()
     _finish(deployment, player)  # the sweeper resends the job within about two minutes
-
-
-def test_two_schedulers_fire_each_reminder_once(tmp_path: Path) -> None:
-    """``sopflow tick --now T`` from two processes at once, for T over ten minutes in 30 s steps."""
-    script = load_script(SCRIPT_PATH)
-    with shared_database("sopflow_ticks") as url:
-        db = Database(sqlalchemy_url(url))
-        try:
-            db.upgrade()
-            engine = Engine(db, Settings(database_url=db.url, data_dir=tmp_path / "data"))
-            engine.publish_process(script_process_file(script, engine.settings.processes_dir), "sistem", "uji")
-            ensure_users(engine, script)
-            first = script["steps"][0]
-            outcome = engine.start_instance(
-                StartInstance(script["process_id"], script["start"]["actor"], "2035-TW1", start_data(script))
-            )
-            task = next(t for t in outcome.open_tasks if matches(t, first))
-            engine.claim_task(ClaimTask(task["task_id"], first["actor"]))
-            engine.complete_user_task(CompleteUserTask(task["task_id"], first["actor"], first["data"]))
-            open_tasks = engine.case_outcome(outcome.case_id).open_tasks
-            assert len(open_tasks) == 5
-            due = min(t["due_at"] for t in open_tasks)
-            env = {k: v for k, v in os.environ.items() if k not in ("BROKER_URL", "SOPFLOW_CONFIG")}
-            env.update(DATABASE_URL=url, SECRET_KEY=os.urandom(24).hex(), SOPFLOW_DATA_DIR=str(tmp_path / "data"))
-            for step in range(21):  # due - 5 min ... due + 5 min: due soon first, then overdue
-                moment = (due - timedelta(minutes=5) + timedelta(seconds=30 * step)).isoformat()
-                ticks = [
-                    subprocess.Popen(
-                        [sys.executable, "-m", "webapp.cli", "tick", "--now", moment],
-                        cwd=PROJECT_ROOT,
-                        env=env,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT,
-                        text=True,
-                    )
-                    for _ in range(2)
-                ]
-                for tick in ticks:
-                    output, _ = tick.communicate(timeout=120)
-                    assert tick.returncode == 0, output
-            with db.engine.connect() as conn:
-                alerts = conn.execute(text("SELECT task_id, kind, count(*) FROM task_alerts GROUP BY 1, 2")).all()
-                notes = conn.execute(
-                    text(
-                        "SELECT task_id, kind, username, count(*) FROM notifications "
-                        "WHERE kind IN ('due_soon', 'overdue') GROUP BY 1, 2, 3"
-                    )
-                ).all()
-                escalated = conn.execute(
-                    text("SELECT task_id, count(*) FROM audit_events WHERE kind = 'task_escalated' GROUP BY 1")
-                ).all()
-        finally:
-            db.dispose()
-    ids = {t["task_id"] for t in open_tasks}
-    assert {(t, k) for t, k, _n in alerts} == {(t, k) for t in ids for k in ("due_soon", "overdue")}
-    assert all(n == 1 for _t, _k, n in alerts), alerts
-    assert {(t, k) for t, k, _u, _n in notes} == {(t, k) for t in ids for k in ("due_soon", "overdue")}
-    assert all(n == 1 for *_key, n in notes), notes
-    units = {t["task_id"]: t["unit"] for t in open_tasks}
-    bidang = {s["units"][0]: s["username"] for s in script["users"] if s.get("units")}
-    assert {(t, u) for t, _k, u, _n in notes} == {(t, bidang[units[t]]) for t in ids}
-    assert sorted(escalated) == sorted((t, 1) for t in ids)
