@@ -31,6 +31,10 @@ AUDIT_ROUTES = ("/audit/kasus/{case}", "/audit/kasus/{case}/pada/1", "/audit/kas
 _LOGOUT_FORM = re.compile(r'<form method="post" action="/keluar".*?</form>', re.S)
 _DIAGRAM = re.compile(r'<script type="application/json" id="diagram-data">(.*?)</script>', re.S)
 
+#: events of the demo case: 80 from people and the engine, plus 4 `engine_resumed` of the jobs that ran
+#: the service steps after steps 2, 5, 10 and 11
+DEMO_EVENTS = 84
+
 
 @pytest.fixture
 def cases(engine: Engine, tmp_path) -> dict[str, str]:
@@ -190,8 +194,8 @@ def test_timeline_shows_every_event_with_who_what_when_data_documents_and_hash(c
     login_as("inspektorat")
     page = html(client, f"/audit/kasus/{case_id}")
     rows = re.findall(r'data-testid="audit-event" data-seq="(\d+)"', page)
-    assert [int(seq) for seq in rows] == [e["seq"] for e in events] and len(rows) == 80
-    assert 'data-intact="ya"' in page and "Rantai audit utuh: 80 peristiwa pada 1 kasus diperiksa." in page
+    assert [int(seq) for seq in rows] == [e["seq"] for e in events] and len(rows) == DEMO_EVENTS
+    assert 'data-intact="ya"' in page and f"Rantai audit utuh: {DEMO_EVENTS} peristiwa pada 1 kasus diperiksa." in page
     assert "utuh" in re.findall(r'data-integrity="(\w[\w-]*)"', page)[0]
     for label in ("Kasus dimulai", "Tugas siap", "Diklaim", "Diselesaikan", "Langkah otomatis", "Skrip",
                   "Keputusan/percabangan", "Dokumen disimpan", "Kasus selesai"):  # fmt: skip
@@ -250,11 +254,11 @@ def test_moment_shows_diagram_holders_documents_data_and_navigation(client, logi
     assert f'rel="prev" data-testid="moment-prev">‹ Sebelumnya (#{claim["seq"] - 1})' in page
     assert f'rel="next" data-testid="moment-next">Berikutnya (#{claim["seq"] + 1}) ›' in page
     assert f'<link rel="next" href="/audit/kasus/{case_id}/pada/{claim["seq"] + 1}">' in page
-    assert f"peristiwa {claim['seq']} dari 80" in page and "ArrowRight" in page
+    assert f"peristiwa {claim['seq']} dari {DEMO_EVENTS}" in page and "ArrowRight" in page
 
     first = html(client, f"/audit/kasus/{case_id}/pada/1")
     assert '<a aria-disabled="true" data-testid="moment-prev">' in first and 'rel="prev"' not in first
-    last = html(client, f"/audit/kasus/{case_id}/pada/80")
+    last = html(client, f"/audit/kasus/{case_id}/pada/{DEMO_EVENTS}")
     assert diagram(last)["active"] == [] and "langkah13_arsip" in diagram(last)["completed"]
     assert 'data-testid="moment-status">Selesai</span>' in last
     assert '<a aria-disabled="true" data-testid="moment-next">' in last
@@ -293,7 +297,7 @@ def test_csv_has_every_event(client, login_as, cases, engine):
     assert response.data.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert list(rows[0]) == ["seq", "waktu", "pelaku", "jenis", "langkah", "elemen", "tugas", "data", "hash"]
-    assert len(rows) == len(events) == 80
+    assert len(rows) == len(events) == DEMO_EVENTS
     for row, e in zip(rows, events, strict=True):
         assert int(row["seq"]) == e["seq"] and row["pelaku"] == e["actor"] and row["hash"] == e["hash"]
         assert json.loads(row["data"]) == e["data"] and row["waktu"].endswith(" WITA")
@@ -314,7 +318,7 @@ def test_working_paper_docx_opens_with_periode_integrity_timeline_and_documents(
     cells = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
     assert "Kertas Kerja Audit" in paragraphs
     assert ["Periode", "2026-TW3"] in cells and ["Status", "Selesai"] in cells
-    assert "Rantai audit utuh: 80 peristiwa pada 1 kasus diperiksa." in paragraphs
+    assert f"Rantai audit utuh: {DEMO_EVENTS} peristiwa pada 1 kasus diperiksa." in paragraphs
     timeline = [row for row in cells if len(row) == 8]
     assert timeline[0][0] == "#" and [int(r[0]) for r in timeline[1:]] == [e["seq"] for e in events]
     assert timeline[1][3] == "Kasus dimulai" and timeline[1][7] == events[0]["hash"][:16]
@@ -331,7 +335,7 @@ def test_evidence_bundle_verifies_offline(client, login_as, cases, tmp_path):
     bundle.write_bytes(response.data)
     report = history.verify_bundle(bundle)
     assert report.intact, report.problems
-    assert report.events == 80 and report.cases == 1
+    assert report.events == DEMO_EVENTS and report.cases == 1
 
 
 # -- tampering --------------------------------------------------------------------------------------
@@ -375,7 +379,7 @@ def test_deleted_event_is_named_by_the_gap(client, login_as, cases, engine, data
     page = html(client, f"/audit/kasus/{case_id}")
     assert f"nomor urut {gone['seq'] + 1}, seharusnya {gone['seq']}" in page
     assert re.search(rf'data-seq="{gone["seq"] + 1}"\s+data-kind="\w+" data-integrity="rusak"', page)
-    assert 'data-testid="event-count">(79 peristiwa)' in page
+    assert f'data-testid="event-count">({DEMO_EVENTS - 1} peristiwa)' in page
 
 
 def test_changed_document_file_is_shown_and_blocks_the_bundle(client, login_as, cases, engine):
