@@ -71,8 +71,7 @@ def job_kind(kind: str) -> str:
 @role_required(ROLE_OWNER, ROLE_ADMIN)
 def queue() -> Any:
     """List every queued, running and failed job of the instance, failed first."""
-    # failed first (what needs a person), then queued and running, each oldest first
-    jobs = sorted(_engine().open_jobs(), key=lambda job: job["status"] != "failed")
+    jobs = _engine().open_jobs()  # failed first (what needs a person), then queued and running, oldest first
     return render_template("jobs/queue.html", jobs=jobs, failed=sum(1 for j in jobs if j["status"] == "failed"))
 
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..db import Database
@@ -91,7 +91,10 @@ def case_jobs(session: Session, case_id: str) -> list[dict[str, Any]]:
 def open_jobs(session: Session, limit: int = 200) -> list[dict[str, Any]]:
     """Return pending and failed jobs of the whole instance, failed first, for the process owner."""
     rows = session.scalars(
-        select(Job).where(Job.status != "done").order_by(Job.status.desc(), Job.created_at).limit(limit)
+        select(Job)
+        .where(Job.status != "done")
+        .order_by(case((Job.status == "failed", 0), else_=1), Job.created_at)
+        .limit(limit)
     ).all()
     return [job_dict(job) for job in rows]
 
