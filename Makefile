@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml setup.py
 	touch $@
 
 run: install
-	$(BIN)/sopflow demo --reset --out demo-output
+	LOG_LEVEL=$${LOG_LEVEL:-WARNING} $(BIN)/sopflow demo --reset --out demo-output  # the demo prints each step itself
 	$(BIN)/sopflow serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -50,9 +50,9 @@ def logged_command(func: F) -> F:
             )
             raise
         duration = round((time.perf_counter() - started) * 1000, 1)
-        log.info(
-            "engine_command", command=name, **{**fields, **result_fields(result)}, duration_ms=duration, outcome="ok"
-        )
+        # a periodic command that found nothing to do (an empty list) is not worth a line at info
+        level = log.debug if isinstance(result, list) and not result else log.info
+        level("engine_command", command=name, **{**fields, **result_fields(result)}, duration_ms=duration, outcome="ok")
         return result
 
     return cast(F, wrapper)
