@@ -1,4 +1,9 @@
-"""Who may act on what. Checked by the engine on every command, whatever the caller."""
+"""Who may act on what. Checked by the engine on every command, whatever the caller.
+
+This module and :mod:`sopflow.case_access` are the only two places of access rules: this one
+says who may *act* (start a case, claim, complete, reassign, edit a process, repair a step),
+:mod:`sopflow.case_access` who may *see* which case, task and document (pages, API, downloads).
+"""
 
 from __future__ import annotations
 
@@ -84,10 +89,3 @@ def is_read_only(roles: list[str] | tuple[str, ...]) -> bool:
 def may_start_cases(roles: list[str] | tuple[str, ...]) -> bool:
     """Tell whether a user may start cases: process owners and admins who are not auditors."""
     return not is_read_only(roles) and any(r in roles for r in (ROLE_OWNER, ROLE_ADMIN))
-
-
-def may_view_task(roles: list[str] | tuple[str, ...], lanes: list[str] | tuple[str, ...], units, task: dict) -> bool:
-    """Tell whether a user may read a task: a member of its lane (and unit), or auditor/admin/owner."""
-    if any(r in roles for r in (ROLE_AUDITOR, ROLE_ADMIN, ROLE_OWNER)):
-        return True
-    return task["lane"] in lanes and (not task.get("unit") or task["unit"] in units)

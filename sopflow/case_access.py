@@ -7,8 +7,16 @@
   there are per unit (a Kepala Bidang's per-Bidang tasks), they see only their units' parts:
   the tasks of their units and the documents of those tasks (or documents marked with
   their unit, ``meta.bidang``), not the other units' uploads nor the case-wide reports.
-- A case one may not see does not exist for them: :func:`check_may_view_case` raises NotFound.
-Acting on tasks stays with :mod:`sopflow.authz` (lane, unit, claim).
+- A case one may not see does not exist for them: :func:`check_may_view_case` raises NotFound;
+  so do a task or a document outside one's part (:func:`check_may_view_task`, :func:`visible_documents`).
+- The task page (and ``GET /api/v1/tasks/{id}``) is for the members of the task's lane and unit
+  and for auditors, admins and process owners: a visible task of another lane answers 403
+  (:func:`check_may_open_task`).
+
+This module and :mod:`sopflow.authz` are the only two places of access rules: this one says
+who may *see* what (pages, API, downloads go through :mod:`sopflow.case_queries` and
+:mod:`sopflow.inbox`, which call it), :mod:`sopflow.authz` who may *act* (start, claim,
+complete, reassign, edit, repair), checked by the engine on every command.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from .authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
-from .errors import NotFound
+from .errors import NotAssignee, NotFound
 from .models import Case, HumanTask, ProcessVersion, User
 
 ALL_CASES_PROPERTY = "sopflow.lihat_semua_kasus"
@@ -105,3 +113,36 @@ def visible_cases_query(session: Session, username: str) -> Select[tuple[str]] |
 def task_units(session: Session, case_id: str) -> dict[str, str | None]:
     """Return ``{task id: unit}`` of a case's human tasks (to place documents in a scope)."""
     return dict(session.execute(select(HumanTask.id, HumanTask.unit).where(HumanTask.case_id == case_id)).all())
+
+
+def check_may_view_task(session: Session, username: str, task_id: str) -> CaseScope:
+    """Return the user's scope on the task's case; NotFound when the task does not exist, its case is not
+    visible to them, or the task lies outside their part (another Bidang's task)."""
+    row = session.get(HumanTask, task_id)
+    scope = None
+    if row is not None:
+        user = session.scalar(select(User).where(User.username == username))
+        scope = case_scope(session, user, session.get_one(Case, row.case_id)) if user is not None else None
+    if row is None or scope is None or not scope.shows_task({"unit": row.unit}):
+        raise NotFound(f"Tugas {task_id} tidak ditemukan.", task=task_id)
+    return scope
+
+
+def check_may_open_task(session: Session, username: str, task_id: str) -> CaseScope:
+    """Return the scope if the user may open the task page: visible (else NotFound) and a member of the task's
+    lane and unit, or auditor/admin/process owner (else NotAssignee, 403)."""
+    scope = check_may_view_task(session, username, task_id)
+    user = session.scalars(select(User).where(User.username == username)).one()
+    row = session.get_one(HumanTask, task_id)
+    if sees_everything(user) or (row.lane in (user.lanes or []) and (not row.unit or row.unit in (user.units or []))):
+        return scope
+    unit = f" ({row.unit})" if row.unit else ""
+    raise NotAssignee(f"Tugas ini milik lane {row.lane}{unit}.", task=task_id, user=username)
+
+
+def visible_documents(session: Session, scope: CaseScope, case_id: str, documents: list[dict]) -> list[dict]:
+    """Return the documents of ``case_id`` that ``scope`` shows (documents carry ``task_id`` and ``meta``)."""
+    if scope.whole:
+        return documents
+    units = task_units(session, case_id)
+    return [d for d in documents if scope.shows_document(d, units)]

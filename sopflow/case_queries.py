@@ -1,4 +1,9 @@
-"""Read-only queries about cases: header, tasks, documents, events, the diagram's state, versions."""
+"""Read-only queries about cases: header, tasks, documents, events, the diagram's state, versions.
+
+The functions named ``..._for_user`` / ``..._view_for`` answer for one user and apply
+:mod:`sopflow.case_access` (the one visibility rule); pages, API and downloads use them.
+The others read without a user (engine, CLI, auditor pages behind their role check).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import store
 from .audit_chain import verify_events
-from .authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
-from .errors import NotFound, PermissionDenied
-from .models import AuditEvent, Case, Document, HumanTask, ProcessVersion, User
-from .task_rules import iter_bpmn_task_specs
+from .case_access import check_may_view_case, visible_cases_query, visible_documents
+from .errors import NotFound
+from .models import AuditEvent, Case, Document, HumanTask, ProcessVersion
 
 #: Audit events that mean "this BPMN element was executed".
 _DONE_KINDS = ("case_started", "task_completed", "service_run", "script_run", "gateway_passed", "case_completed")
@@ -74,6 +77,35 @@ def cases(session: Session, process_id: str | None = None, status: str | None = 
     if status:
         query = query.where(Case.status == status)
     return [case_summary(session, c.id) for c in session.scalars(query)]
+
+
+def cases_for_user(
+    session: Session, username: str, process_id: str | None = None, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Return the cases ``username`` may see (:mod:`sopflow.case_access`), newest periode first."""
+    query = select(Case.id).order_by(Case.periode.desc(), Case.started_at.desc())
+    if process_id:
+        query = query.where(Case.process_id == process_id)
+    if status:
+        query = query.where(Case.status == status)
+    visible = visible_cases_query(session, username)
+    if visible is not None:
+        query = query.where(Case.id.in_(visible))
+    return [case_summary(session, case_id) for case_id in session.scalars(query)]
+
+
+def case_view_for(session: Session, username: str, case_id: str) -> dict[str, Any]:
+    """Return ``{"summary", "tasks", "documents"}`` of a case as ``username`` may see it.
+
+    NotFound when the case does not exist or is not theirs to see; ``tasks`` and ``documents``
+    are limited to their part (a Kepala Bidang: their Bidang's tasks and documents).
+    """
+    scope = check_may_view_case(session, username, case_id)
+    return {
+        "summary": case_summary(session, case_id),
+        "tasks": [t for t in tasks_of_case(session, case_id) if scope.shows_task(t)],
+        "documents": visible_documents(session, scope, case_id, documents_of_case(session, case_id)),
+    }
 
 
 def documents_of_case(session: Session, case_id: str, kind: str | None = None) -> list[dict[str, Any]]:
@@ -145,6 +177,7 @@ def _document(d: Document) -> dict[str, Any]:
     return {
         "id": d.id,
         "case_id": d.case_id,
+        "task_id": d.task_id,
         "element_id": d.element_id,
         "kind": d.kind,
         "filename": d.filename,
@@ -178,24 +211,17 @@ def process_versions(session: Session, process_id: str | None = None) -> list[di
 
 
 def document_for_user(session: Session, case_id: str, document_id: int, username: str) -> dict[str, Any]:
-    """Return a case document if ``username`` may download it: a lane in the case's process, or auditor/owner/admin.
+    """Return a case document if ``username`` may see it (:mod:`sopflow.case_access`).
 
-    Raises NotFound (no such document in that case) or PermissionDenied.
+    Raises NotFound when the document is not of that case, the case is not visible to the
+    user, or the document belongs to a part outside their scope (another Bidang's).
     """
+    scope = check_may_view_case(session, username, case_id)
     document = session.get(Document, document_id)
-    if document is None or document.case_id != case_id:
+    found = [_document(document)] if document is not None and document.case_id == case_id else []
+    if not visible_documents(session, scope, case_id, found):
         raise NotFound("Dokumen tidak ditemukan.", case=case_id)
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active:
-        raise PermissionDenied("Pengguna tidak dikenal.", user=username)
-    if not any(role in user.roles for role in (ROLE_AUDITOR, ROLE_ADMIN, ROLE_OWNER)):
-        version = session.get_one(ProcessVersion, session.get_one(Case, case_id).process_version_id)
-        lanes = {spec.lane for spec in iter_bpmn_task_specs(store.definition_of(version).spec) if spec.lane}
-        if not lanes & set(user.lanes):
-            raise PermissionDenied(
-                "Anda tidak memiliki lane pada proses ini sehingga tidak dapat mengunduh dokumennya.", user=username
-            )
-    return _document(document)
+    return found[0]
 
 
 def verify_audit_chain(session: Session, case_id: str | None = None) -> Any:

@@ -3,7 +3,8 @@
 They read the projection, audit and document tables (and a version's parsed spec for
 the SOP text of a step); none deserializes a workflow. The case-level and dashboard
 queries live in :mod:`sopflow.case_queries` and :mod:`sopflow.dashboard` and are
-re-exported here, so callers import one module.
+re-exported here, so callers import one module. What a user may see is decided by
+:mod:`sopflow.case_access` alone; its checks are re-exported here for the views.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from . import store
+from .case_access import check_may_open_task, check_may_view_case, check_may_view_task, visible_documents
 from .case_queries import (
     archive_entries,
     case_diagram,
     case_summary,
+    case_view_for,
     cases,
+    cases_for_user,
     document_for_user,
     documents_of_case,
     process_versions,
@@ -40,7 +44,11 @@ __all__ = [
     "archive_entries",
     "case_diagram",
     "case_summary",
+    "case_view_for",
     "cases",
+    "cases_for_user",
+    "check_may_view_case",
+    "check_may_view_task",
     "diff_versions",
     "document_for_user",
     "documents_of_case",
@@ -52,6 +60,7 @@ __all__ = [
     "process_versions",
     "search_cases",
     "task_detail",
+    "task_view_for",
     "tasks_for_user",
     "tasks_of_case",
     "timeline_for_case",
@@ -166,6 +175,15 @@ def task_detail(session: Session, task_id: str) -> dict[str, Any]:
         "form": definition.form_for(spec) if spec is not None else None,
         "documents": documents_of_case(session, case.id),
     }
+
+
+def task_view_for(session: Session, username: str, task_id: str) -> dict[str, Any]:
+    """Return :func:`task_detail` as ``username`` may see it: NotFound when the task's case or part is not
+    theirs to see, NotAssignee (403) for a visible task of another lane; documents limited to their part."""
+    scope = check_may_open_task(session, username, task_id)
+    detail = task_detail(session, task_id)
+    detail["documents"] = visible_documents(session, scope, detail["task"]["case_id"], detail["documents"])
+    return detail
 
 
 def lane_members(session: Session, lane: str, unit: str | None = None) -> list[dict[str, str]]:

@@ -2,13 +2,16 @@
 
 Every endpoint except ``GET /openapi.json`` needs ``Authorization: Bearer <token>`` (a token
 issued by :func:`sopflow.tokens.issue_token`). Users whose only role is ``auditor`` may only
-read (GET). Authorization of each command is the engine's: the API passes the token's user
-as the actor and never checks lanes or units itself.
+read (GET). Authorization of each command is the engine's (:mod:`sopflow.authz`): the API
+passes the token's user as the actor. What a caller may see is :mod:`sopflow.case_access`'s,
+through the ``inbox`` read functions: a case, task or document the caller may not see answers
+404, as on the pages and downloads.
 
 | method | path | success | errors |
 |---|---|---|---|
+| GET | /cases | 200 the cases the caller may see (``process_id``, ``status``) | 401 |
 | POST | /cases | 201 case outcome | 400, 401, 403, 404, 422 |
-| GET | /cases/{case_id} | 200 case summary + tasks + documents + open jobs | 401, 404 |
+| GET | /cases/{case_id} | 200 case summary + the caller's part of tasks and documents + open jobs | 401, 404 |
 | GET | /tasks | 200 my ready tasks (``step``, ``periode``, ``order``, ``limit``) | 400, 401 |
 | GET | /tasks/{task_id} | 200 task + SOP facts + form schema + documents | 401, 403, 404 |
 | POST | /tasks/{task_id}/claim | 200 task | 401, 403, 404, 409 |
@@ -37,7 +40,6 @@ from sopflow import (
     CompleteUserTask,
     Engine,
     InvalidForm,
-    NotAssignee,
     PermissionDenied,
     ReassignTask,
     SopflowError,
@@ -178,17 +180,31 @@ def start_case() -> Response:
     return reply(outcome, 201, {"Location": location})
 
 
+@bp.get("/cases")
+def list_cases() -> Response:
+    """Return ``{"cases": [...]}``: the summaries of the cases the caller may see, newest periode first.
+
+    Query: ``process_id``, ``status`` (``berjalan``, ``selesai``, ``gagal``).
+    """
+    with _engine().db.reading() as session:
+        found = inbox.cases_for_user(
+            session, _user().username, request.args.get("process_id") or None, request.args.get("status") or None
+        )
+    return reply({"cases": found})
+
+
 @bp.get("/cases/<case_id>")
 def get_case(case_id: str) -> Response:
     """Return a case: its summary fields plus ``tasks`` (open and closed), ``documents`` and ``jobs``.
 
-    ``jobs`` are the case's queued, running and failed background jobs (automatic steps
-    after a completion), each with ``status`` and an Indonesian ``label``. Errors: 404 unknown case.
+    ``tasks`` and ``documents`` are the caller's part (a Kepala Bidang: their Bidang's). ``jobs``
+    are the case's queued, running and failed background jobs (automatic steps after a
+    completion), each with ``status`` and an Indonesian ``label``. Errors: 404 unknown case, or
+    a case the caller may not see.
     """
     with _engine().db.reading() as session:
-        summary = inbox.case_summary(session, case_id)
-        summary["tasks"] = inbox.tasks_of_case(session, case_id)
-        summary["documents"] = inbox.documents_of_case(session, case_id)
+        view = inbox.case_view_for(session, _user().username, case_id)
+        summary = view["summary"] | {"tasks": view["tasks"], "documents": view["documents"]}
     summary["jobs"] = _engine().case_jobs(case_id)
     return reply(summary)
 
@@ -229,15 +245,17 @@ def get_task(task_id: str) -> Response:
     JSON Schema and the case's documents.
 
     Readable, as the task page, by members of the task's lane (and unit) and by auditors,
-    admins and process owners. Errors: 403 (``not_assignee``) anyone else; 404 unknown task.
+    admins and process owners; ``documents`` are the caller's part. Errors: 403 (``not_assignee``)
+    a visible task of another lane; 404 unknown task, or a task of a case or part the caller may not see.
     """
     with _engine().db.reading() as session:
-        detail = inbox.task_detail(session, task_id)
-    task = detail["task"]
-    if not _user().may_see(task):
-        unit = f" ({task['unit']})" if task["unit"] else ""
-        raise NotAssignee(f"Tugas ini milik lane {task['lane']}{unit}.", task=task_id, user=_user().username)
-    return reply(detail)
+        return reply(inbox.task_view_for(session, _user().username, task_id))
+
+
+def _check_visible(task_id: str) -> None:
+    """404 before any command on a task whose case or part the caller may not see."""
+    with _engine().db.reading() as session:
+        inbox.check_may_view_task(session, _user().username, task_id)
 
 
 @bp.post("/tasks/<task_id>/claim")
@@ -247,6 +265,7 @@ def claim_task(task_id: str) -> Response:
     Response 200: the task. Errors: 403 not the caller's lane/unit or auditor; 404 unknown task;
     409 claimed by someone else (``task_claimed_by_other``) or no longer ready (``task_not_ready``).
     """
+    _check_visible(task_id)
     return reply(_engine().claim_task(ClaimTask(task_id, _user().username)))
 
 
@@ -256,6 +275,7 @@ def unclaim_task(task_id: str) -> Response:
 
     Response 200: the task. Errors: 403, 404, 409 as for claim.
     """
+    _check_visible(task_id)
     return reply(_engine().unclaim_task(UnclaimTask(task_id, _user().username)))
 
 
@@ -270,6 +290,7 @@ def complete_task(task_id: str) -> Response:
     Errors: 400 malformed JSON; 403 not the caller's lane/unit or auditor; 404; 409 claimed by
     someone else or already completed; 422 form errors per field (nothing is saved).
     """
+    _check_visible(task_id)
     uploads: dict[str, Upload] = {}
     if request.mimetype == "multipart/form-data":
         data = multipart_data()
@@ -292,9 +313,10 @@ def stage_upload(task_id: str, field: str) -> Response:
     task with ``{field: {"upload_id": ...}}``. Errors: 400 not multipart; 403; 404; 409;
     422 no file, a field without uploads, or a file of the wrong type or size.
     """
+    storage = request.files.get("file") or request.files.get(field)  # reads the body: 413 over the cap first
+    _check_visible(task_id)
     if request.mimetype != "multipart/form-data":
         raise ApiError(400, "bad_request", "Kirim berkas sebagai multipart/form-data pada bagian 'file'.")
-    storage = request.files.get("file") or request.files.get(field)
     if storage is None or not storage.filename:
         raise invalid({field: ["Berkas belum dipilih (bagian 'file' pada multipart/form-data)."]})
     staged = _engine().stage_upload(
@@ -311,6 +333,7 @@ def reassign_task(task_id: str) -> Response:
     Errors: 400 malformed JSON; 403 not the lane's head, or the target may not act on the task;
     404 unknown task or user; 409 task no longer ready; 422 ``to_user`` missing.
     """
+    _check_visible(task_id)
     body = json_body()
     fields: dict[str, list[str]] = {}
     to_user = required_string(body, "to_user", fields)

@@ -30,10 +30,6 @@ class ApiUser:
         """Tell whether the user may only read (same rule as the pages: :func:`sopflow.authz.is_read_only`)."""
         return authz.is_read_only(self.roles)
 
-    def may_see(self, task: Mapping[str, Any]) -> bool:
-        """Tell whether the user may read a task (same rule as the task page)."""
-        return authz.may_view_task(self.roles, self.lanes, self.units, dict(task))
-
 
 def token_caller() -> ApiUser | Response:
     """Resolve the request's ``Authorization: Bearer`` token to the caller, or the 401/429 answer.

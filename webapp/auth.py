@@ -51,12 +51,9 @@ class WebUser(UserMixin):
         return ROLE_ADMIN in self.roles
 
     def may_work_on(self, task: dict[str, Any]) -> bool:
-        """Tell whether the task lies in one of the user's lanes (and units) — the engine decides finally."""
+        """Tell whether to offer the task's actions: its lane (and unit). The engine decides (:mod:`sopflow.authz`);
+        who may *see* a case, task or document is :mod:`sopflow.case_access`'s, through :mod:`sopflow.inbox`."""
         return task["lane"] in self.lanes and (not task.get("unit") or task["unit"] in self.units)
-
-    def may_see(self, task: dict[str, Any]) -> bool:
-        """Tell whether the user may open the task page: its lane, or auditor/admin/process owner."""
-        return authz.may_view_task(self.roles, self.lanes, self.units, task)
 
     @property
     def may_start_cases(self) -> bool:

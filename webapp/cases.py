@@ -29,26 +29,28 @@ def _ext() -> Any:
 
 @bp.get("/kasus")
 def index() -> Any:
-    """List every case, newest periode first; process owners also get the start form."""
+    """List the cases the user may see (:mod:`sopflow.case_access`), newest periode first; owners get the start form."""
     return _render_index()
 
 
 @bp.get("/kasus/<case_id>")
 def detail(case_id: str) -> Any:
-    """Show a case: header, diagram with completed/active/overdue/failed elements, steps and documents."""
+    """Show a case: header, diagram with completed/active/overdue/failed elements, steps and documents.
+
+    404 when the case is not the user's to see; steps and documents are those of the user's part,
+    the diagram shows the whole process.
+    """
     now = _ext().engine.clock()
     with _ext().db.reading() as session:
-        summary = inbox.case_summary(session, case_id)
+        view = inbox.case_view_for(session, current_username(), case_id)
         diagram = inbox.case_diagram(session, case_id, now)
-        tasks = inbox.tasks_of_case(session, case_id)
-        documents = inbox.documents_of_case(session, case_id)
     progress = case_progress(case_id)
     return render_template(
         "cases/detail.html",
-        case=summary,
+        case=view["summary"],
         diagram=diagram,
-        tasks=tasks,
-        documents=documents,
+        tasks=view["tasks"],
+        documents=view["documents"],
         now=now,
         status_labels=STATUS_LABELS,
         jobs=progress["job_list"],
@@ -64,8 +66,10 @@ def status(case_id: str) -> Response:
 
     ``state`` changes whenever the case's status or any of its open jobs changes (queued →
     running → done or failed); the page reloads itself when it differs from the one it was
-    rendered with.
+    rendered with. 404 when the case is not the user's to see.
     """
+    with _ext().db.reading() as session:
+        inbox.check_may_view_case(session, current_username(), case_id)
     progress = case_progress(case_id)
     return jsonify({k: v for k, v in progress.items() if k != "job_list"})
 
@@ -105,7 +109,7 @@ def start() -> Any:
 def _render_index(errors: list[dict[str, Any]] | None = None, message: str | None = None) -> Any:
     may_start = current_user.may_start_cases
     with _ext().db.reading() as session:
-        cases = inbox.cases(session)
+        cases = inbox.cases_for_user(session, current_username())
         versions = inbox.process_versions(session) if may_start else []
     processes: dict[str, str] = {}
     for version in versions:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from sopflow import (
@@ -67,6 +67,7 @@ def task_page(task_id: str) -> Any:
 @actor_required
 def claim(task_id: str) -> Any:
     """Claim the task so nobody else in the lane works on it."""
+    _check_visible(task_id)
     task = _ext().engine.claim_task(ClaimTask(task_id, current_username()))
     flash(f"Tugas '{task['name']}' Anda klaim; anggota lane lain tidak dapat menyelesaikannya.", "sukses")
     return redirect(url_for("inbox.task_page", task_id=task_id))
@@ -76,6 +77,7 @@ def claim(task_id: str) -> Any:
 @actor_required
 def unclaim(task_id: str) -> Any:
     """Give the claimed task back to the lane."""
+    _check_visible(task_id)
     task = _ext().engine.unclaim_task(UnclaimTask(task_id, current_username()))
     flash(f"Tugas '{task['name']}' dilepas dan kembali ke lane {task['lane']}.", "info")
     return redirect(url_for("inbox.task_page", task_id=task_id))
@@ -85,6 +87,7 @@ def unclaim(task_id: str) -> Any:
 @actor_required
 def reassign(task_id: str) -> Any:
     """Hand the task to another member of its lane (the lane's head or an admin only)."""
+    _check_visible(task_id)
     to_user = request.form.get("to_user", "").strip()
     if not to_user:
         raise InvalidForm("Pilih pegawai tujuan pengalihan.", [{"field": "to_user", "message": "Wajib dipilih."}])
@@ -98,7 +101,7 @@ def reassign(task_id: str) -> Any:
 def complete(task_id: str) -> Any:
     """Complete the task with the submitted form; on InvalidForm show the form again (422) with the entries kept."""
     with _ext().db.reading() as session:
-        schema = inbox.task_detail(session, task_id)["form"]
+        schema = inbox.task_view_for(session, current_username(), task_id)["form"]
     data, uploads = forms.parse_submission(schema, request.form, request.files)
     try:
         outcome = _ext().engine.complete_user_task(CompleteUserTask(task_id, current_username(), data, uploads))
@@ -132,7 +135,7 @@ def complete(task_id: str) -> Any:
 
 @bp.get("/dokumen/<case_id>/<int:doc_id>")
 def download(case_id: str, doc_id: int) -> Any:
-    """Send a document of a case to users with a lane in its process, auditors, owners and admins."""
+    """Send a document of a case to the users who may see it (:mod:`sopflow.case_access`); else 404."""
     with _ext().db.reading() as session:
         document = inbox.document_for_user(session, case_id, doc_id, current_username())
     path = _ext().engine.services.files.path_for(document["sha256"])
@@ -147,10 +150,8 @@ def _render_task(
     message: str | None = None,
 ) -> Any:
     with _ext().db.reading() as session:
-        detail = inbox.task_detail(session, task_id)
+        detail = inbox.task_view_for(session, current_username(), task_id)  # 404 not visible, 403 other lane
         task = detail["task"]
-        if not current_user.may_see(task):
-            abort(403, f"Tugas ini milik lane {task['lane']}" + (f" ({task['unit']})" if task["unit"] else "") + ".")
         ready = task["state"] == "ready"
         members = inbox.lane_members(session, task["lane"], task["unit"]) if ready and _may_reassign(task) else []
     me = current_username()
@@ -181,6 +182,12 @@ def _render_task(
         has_upload=bool(forms.upload_field_names(detail["form"])),
         now=_now(),
     )
+
+
+def _check_visible(task_id: str) -> None:
+    """404 before any action on a task whose case or part the user may not see."""
+    with _ext().db.reading() as session:
+        inbox.check_may_view_task(session, current_username(), task_id)
 
 
 def _steps_in_progress(case_ids: set[str]) -> list[dict[str, Any]]:

@@ -65,6 +65,22 @@ PATHS: dict[str, Any] = {
         }
     },
     "/cases": {
+        "get": {
+            "operationId": "listCases",
+            "tags": ["cases"],
+            "summary": "Kasus yang boleh dilihat pengguna token (terbaru dahulu).",
+            "parameters": [
+                {"name": "process_id", "in": "query", "schema": STR},
+                {"name": "status", "in": "query", "schema": STR},
+            ],
+            "responses": {
+                "200": json_response(
+                    {"type": "object", "required": ["cases"], "properties": {"cases": {"type": "array"}}},
+                    "Kasus yang boleh dilihat.",
+                ),
+                **errors(401, 500),
+            },
+        },
         "post": {
             "operationId": "startCase",
             "tags": ["cases"],
@@ -77,7 +93,7 @@ PATHS: dict[str, Any] = {
                 },
                 **errors(400, 401, 403, 404, 422, 500),
             },
-        }
+        },
     },
     "/cases/{case_id}": {
         "parameters": [param("CaseId")],

@@ -145,6 +145,7 @@ SCHEMAS: dict[str, Any] = {
         {
             "id": INT,
             "case_id": STR,
+            "task_id": {**NSTR, "description": "Tugas yang menghasilkan atau menerima dokumen ini."},
             "element_id": NSTR,
             "kind": {"type": "string", "description": "Mis. format_isian, unggahan, draft_laporan, arsip."},
             "filename": STR,

@@ -30,7 +30,7 @@ MULTIPART = "multipart/form-data"
 ISO_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 #: demo accounts (tests/webapp/conftest.py: demo_users) plus a second, non-lead Sekretaris that get tokens
-TOKEN_USERS = ("sekretaris", "staf_sekretaris", "kabid_statistik", "kabid_persandian", "inspektorat", "admin")
+TOKEN_USERS = ("sekretaris", "staf_sekretaris", "kabid_statistik", "kabid_persandian", "inspektorat", "admin", "kadis")
 
 
 def start_data() -> dict[str, Any]:
@@ -281,14 +281,16 @@ def test_task_detail(api_env: ApiEnv, api_task01: str) -> None:
     assert detail["form"]["properties"]["disposisi"]["type"] == "string"
     assert len([d for d in detail["documents"] if d["kind"] == "format_isian"]) == 5
     error_of(api_env.get("/tasks/tidak-ada", "sekretaris"), 404, "not_found")
-    # readable like the task page: the lane (and unit), auditors, admins, process owners
-    error_of(api_env.get(f"/tasks/{api_task01}", "kabid_statistik"), 403, "not_assignee")
+    # readable like the task page: the lane (and unit), auditors, admins, process owners;
+    # a Kepala Bidang has no task in the case yet, so it does not exist for them (404)
+    error_of(api_env.get(f"/tasks/{api_task01}", "kabid_statistik"), 404, "not_found")
+    error_of(api_env.get(f"/tasks/{api_task01}", "kadis"), 403, "not_assignee")  # sees the case, other lane
     for reader in ("staf_sekretaris", "inspektorat", "admin"):
         assert api_env.get(f"/tasks/{api_task01}", reader).status_code == 200
 
 
 def test_task_detail_of_another_unit_is_403(api_env: ApiEnv, api_step2: dict[str, str]) -> None:
-    error_of(api_env.get(f"/tasks/{api_step2['Statistik']}", "kabid_persandian"), 403, "not_assignee")
+    error_of(api_env.get(f"/tasks/{api_step2['Statistik']}", "kabid_persandian"), 404, "not_found")  # not their part
     assert api_env.get(f"/tasks/{api_step2['Statistik']}", "kabid_statistik").status_code == 200
     assert api_env.get(f"/tasks/{api_step2['Statistik']}", "sekretaris").status_code == 200  # process owner
 
@@ -301,8 +303,10 @@ def test_claim_and_unclaim(api_env: ApiEnv, api_task01: str) -> None:
     assert api_env.post(f"/tasks/{api_task01}/claim", "sekretaris").status_code == 200  # again: harmless
     error_of(api_env.post(f"/tasks/{api_task01}/claim", "staf_sekretaris"), 409, "task_claimed_by_other")
     error_of(api_env.post(f"/tasks/{api_task01}/unclaim", "staf_sekretaris"), 409, "task_claimed_by_other")
-    error_of(api_env.post(f"/tasks/{api_task01}/claim", "kabid_statistik"), 403, "not_assignee")
-    error_of(api_env.post(f"/tasks/{api_task01}/unclaim", "kabid_statistik"), 403, "not_assignee")
+    error_of(api_env.post(f"/tasks/{api_task01}/claim", "kabid_statistik"), 404, "not_found")  # case not visible
+    error_of(api_env.post(f"/tasks/{api_task01}/unclaim", "kabid_statistik"), 404, "not_found")
+    error_of(api_env.post(f"/tasks/{api_task01}/claim", "kadis"), 403, "not_assignee")
+    error_of(api_env.post(f"/tasks/{api_task01}/unclaim", "kadis"), 403, "not_assignee")
     error_of(api_env.post(f"/tasks/{api_task01}/claim", "inspektorat"), 403, "permission_denied")
     error_of(api_env.post("/tasks/tidak-ada/claim", "sekretaris"), 404, "not_found")
     error_of(api_env.post("/tasks/tidak-ada/unclaim", "sekretaris"), 404, "not_found")
@@ -317,7 +321,7 @@ def test_claim_of_a_completed_task_is_409(api_env: ApiEnv, api_task01: str, api_
 
 
 def test_claim_other_unit_is_403(api_env: ApiEnv, api_step2: dict[str, str]) -> None:
-    error_of(api_env.post(f"/tasks/{api_step2['Statistik']}/claim", "kabid_persandian"), 403, "not_assignee")
+    error_of(api_env.post(f"/tasks/{api_step2['Statistik']}/claim", "kabid_persandian"), 404, "not_found")
     assert api_env.post(f"/tasks/{api_step2['Statistik']}/claim", "kabid_statistik").status_code == 200
 
 
@@ -329,7 +333,8 @@ def test_complete_with_json(api_env: ApiEnv, api_case_id: str, api_task01: str) 
     assert list(err["fields"]) == ["disposisi"]
     err = error_of(api_env.post(f"/tasks/{api_task01}/complete", "sekretaris", {}), 422, "invalid_form")
     assert "disposisi" in err["fields"]
-    error_of(api_env.post(f"/tasks/{api_task01}/complete", "kabid_statistik", {"disposisi": "Segera."}), 403)
+    error_of(api_env.post(f"/tasks/{api_task01}/complete", "kabid_statistik", {"disposisi": "Segera."}), 404)
+    error_of(api_env.post(f"/tasks/{api_task01}/complete", "kadis", {"disposisi": "Segera."}), 403)
     error_of(api_env.post(f"/tasks/{api_task01}/complete", "inspektorat", {"disposisi": "Segera."}), 403)
     response = api_env.post(
         f"/tasks/{api_task01}/complete", "sekretaris", data=b"{rusak", content_type="application/json"
@@ -407,7 +412,7 @@ def test_stage_upload_errors(api_env: ApiEnv, api_step2: dict[str, str]) -> None
     )
     assert "lembar_isian" in err["fields"]
     error_of(api_env.post(url, "kabid_statistik", {"file": "bukan multipart"}), 400, "bad_request")
-    error_of(upload("kabid_persandian", xlsx("statistik.xlsx")), 403, "not_assignee")
+    error_of(upload("kabid_persandian", xlsx("statistik.xlsx")), 404, "not_found")  # another Bidang's task
     error_of(upload("inspektorat", xlsx("statistik.xlsx")), 403, "permission_denied")
     error_of(upload("sekretaris", path="/tasks/tidak-ada/files/lembar_isian"), 404, "not_found")
     assert api_env.post(f"/tasks/{task}/claim", "kabid_statistik").status_code == 200

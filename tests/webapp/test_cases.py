@@ -18,10 +18,12 @@ def _diagram_data(page: str) -> dict:
 
 
 def test_case_list_links_every_case(client, login_as, demo_case):
-    login_as("kabid_ikp")
+    login_as("kadis")  # a lane of sopflow.lihat_semua_kasus: every case
     page = client.get("/kasus").get_data(as_text=True)
     assert f'data-case-id="{demo_case["case_id"]}"' in page and "2026-TW3" in page
     assert 'data-testid="start-case"' not in page  # only process owners start cases
+    login_as("kabid_ikp")  # no task of the Kepala Bidang lane in the case yet: not listed
+    assert f'data-case-id="{demo_case["case_id"]}"' not in client.get("/kasus").get_data(as_text=True)
 
 
 def test_case_page_draws_the_diagram_with_markers(client, login_as, demo_case):

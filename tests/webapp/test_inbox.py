@@ -94,7 +94,10 @@ def test_auditor_posts_are_refused(client, login_as, demo_case, action):
 
 
 def test_another_lanes_task_is_forbidden(client, login_as, demo_case):
-    login_as("kabid_ikp")
+    login_as("kabid_ikp")  # no task in the case yet: the case and its tasks do not exist for them
+    assert client.get(f"/tugas/{demo_case['task_id']}").status_code == 404
+    assert post(client, f"/tugas/{demo_case['task_id']}/klaim").status_code == 404
+    login_as("kadis")  # sees every case, but the task is the Sekretaris lane's
     assert client.get(f"/tugas/{demo_case['task_id']}").status_code == 403
     response = post(client, f"/tugas/{demo_case['task_id']}/klaim")
     assert response.status_code == 403
@@ -269,7 +272,7 @@ def test_schedule_table_has_one_row_per_bidang(client, login_as, demo_case):
 def test_documents_download_for_process_members_and_auditors(client, login_as, demo_case, make_user):
     make_user("orang_luar", lanes=["Bagian Lain"])
     case_id = demo_case["case_id"]
-    login_as("kabid_ikp")
+    login_as("kasubbag_perencanaan")  # a lane of sopflow.lihat_semua_kasus
     response = client.get(f"/dokumen/{case_id}/1")
     assert response.status_code == 200 and response.data.startswith(b"PK")
     assert "attachment" in response.headers["Content-Disposition"]
@@ -277,5 +280,7 @@ def test_documents_download_for_process_members_and_auditors(client, login_as, d
     assert client.get("/dokumen/tidak-ada/1").status_code == 404
     login_as("inspektorat")
     assert client.get(f"/dokumen/{case_id}/1").status_code == 200
+    login_as("kabid_ikp")  # no Kepala Bidang task in the case yet: 404, as for a case that does not exist
+    assert client.get(f"/dokumen/{case_id}/1").status_code == 404
     login_as("orang_luar", "kata-sandi-uji")
-    assert client.get(f"/dokumen/{case_id}/1").status_code == 403
+    assert client.get(f"/dokumen/{case_id}/1").status_code == 404
