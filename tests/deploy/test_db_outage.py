@@ -22,117 +22,36 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import os
-import pwd
 import re
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from sopflow import Database
 from sopflow.settings import PROJECT_ROOT
 from sopflow.tokens import issue_token
 from sopflow.users import add_user
+from tests.deploy.servers import PgCluster, free_port, pg_cluster
 
 MESSAGE = "Basis data sedang tidak dapat dihubungi. Coba lagi sebentar lagi."
 PASSWORD = "kata-sandi-uji-outage"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _pg_bin() -> Path:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
-    if not found:
-        message = "PostgreSQL server binaries (/usr/lib/postgresql/*/bin) not installed"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message + " (apt-get install postgresql)")
-    return found[-1].parent
-
-
-@dataclass
-class Cluster:
-    """A private PostgreSQL cluster: data folder, port and how to run its binaries."""
-
-    bin: Path
-    folder: Path
-    port: int
-    as_postgres: bool
-    log: Path = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.log = self.folder / "postgresql.log"
-
-    def run(self, *args: str) -> None:
-        prefix = ["runuser", "-u", "postgres", "--"] if self.as_postgres else []
-        done = subprocess.run([*prefix, *args], capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, f"{args[0]} failed:\n{done.stdout}\n{done.stderr}\n{self._log_tail()}"
-
-    def initdb(self) -> None:
-        self.run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
-
-    @property
-    def data(self) -> Path:
-        return self.folder / "data"
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start")
-
-    def stop(self, mode: str = "fast") -> None:
-        self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
-
-    def running(self) -> bool:
-        return (self.data / "postmaster.pid").exists()
-
-    def url(self, database: str) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def _log_tail(self) -> str:
-        try:
-            return self.log.read_text(encoding="utf-8", errors="replace")[-2000:]
-        except OSError:
-            return ""
-
-
 @pytest.fixture
-def cluster() -> Iterator[Cluster]:
+def cluster() -> Iterator[PgCluster]:
     """A started private cluster with an empty ``sopflow`` database; stopped and removed afterwards."""
-    pg_bin = _pg_bin()
-    as_postgres = os.geteuid() == 0
-    folder = Path(tempfile.mkdtemp(prefix="sopflow-pg-"))
-    if as_postgres:
-        user = pwd.getpwnam("postgres")
-        os.chown(folder, user.pw_uid, user.pw_gid)
-    pg = Cluster(pg_bin, folder, _free_port(), as_postgres)
-    try:
-        pg.initdb()
-        pg.start()
-        with psycopg.connect(f"host=127.0.0.1 port={pg.port} user=postgres dbname=postgres", autocommit=True) as conn:
-            conn.execute("CREATE DATABASE sopflow")
+    with pg_cluster("sopflow") as pg:
         yield pg
-    finally:
-        if pg.running():
-            pg.stop("immediate")
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 class Browser:
@@ -170,9 +89,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 @pytest.fixture
-def served(cluster: Cluster, tmp_path: Path) -> Iterator[dict[str, Any]]:
+def served(cluster: PgCluster, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """``sopflow serve`` (a subprocess, JSON logs to a file) on the private cluster, with a user and a token."""
-    url = cluster.url("sopflow")
+    url = cluster.url("sopflow").replace("postgresql://", "postgresql+psycopg://", 1)
     db = Database(url)
     db.upgrade()
     with db.unit_of_work() as session:
@@ -180,7 +99,7 @@ def served(cluster: Cluster, tmp_path: Path) -> Iterator[dict[str, Any]]:
         token = issue_token(session, "kasi_uji")
     db.dispose()
 
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "server.log"
     env = {
         **os.environ,
@@ -231,7 +150,7 @@ def _log_lines(path: Path) -> list[dict[str, Any]]:
     return lines
 
 
-def test_pages_and_api_answer_503_while_the_database_is_down_and_recover(cluster: Cluster, served) -> None:
+def test_pages_and_api_answer_503_while_the_database_is_down_and_recover(cluster: PgCluster, served) -> None:
     browser = Browser(served["base"])
     browser.login("kasi_uji", PASSWORD)
     api = {"Authorization": f"Bearer {served['token']}"}
