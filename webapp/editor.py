@@ -18,6 +18,7 @@ from sopflow import InvalidForm, InvalidProcess, MigrateCases, NotFound, Publish
 from sopflow.authz import ROLE_ADMIN, ROLE_OWNER
 from sopflow.sop_document import render_sop_document
 
+from .api_support import ApiError, parse_json_object
 from .auth import actor_required, current_username
 
 bp = Blueprint("editor", __name__, url_prefix="/proses")
@@ -120,9 +121,13 @@ def _render_editor(process_id: str, *, message: str | None = None, problems: lis
 @actor_required
 def save_draft(process_id: str) -> Any:
     """Store the editor's XML as the draft (JSON ``{"bpmn_xml": ...}``); answer with the validation problems."""
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict) or not isinstance(payload.get("bpmn_xml"), str) or not payload["bpmn_xml"]:
-        return jsonify({"error": 'Kirim JSON {"bpmn_xml": "..."} berisi diagram BPMN.', "problems": []}), 400
+    expected = 'Kirim JSON {"bpmn_xml": "..."} berisi diagram BPMN.'
+    try:  # one parser for every JSON body: nesting too deep is refused, never a RecursionError
+        payload = parse_json_object(request.get_data(), "Badan permintaan")
+    except ApiError as exc:
+        return jsonify({"error": exc.message if exc.code == "json_too_deep" else expected, "problems": []}), 400
+    if not isinstance(payload.get("bpmn_xml"), str) or not payload["bpmn_xml"]:
+        return jsonify({"error": expected, "problems": []}), 400
     try:
         result = _ext().engine.save_draft(SaveDraft(process_id, payload["bpmn_xml"], current_username()))
     except InvalidProcess as exc:

@@ -171,3 +171,15 @@ def test_the_cli_refuses_the_bundle_without_a_traceback(tmp_path: Path):
     assert done.returncode == 1, output
     assert "events.jsonl" in output and "melebihi batas 268.435.456 byte" in output
     assert "Traceback" not in output
+
+
+def test_a_deeply_nested_draft_body_of_the_editor_is_a_400(client: FlaskClient):
+    """The editor's autosave takes JSON too: before, ``request.get_json`` raised RecursionError (500)."""
+    assert _login(client).status_code == 302
+    token = _csrf(client, "/")
+    body = '{"bpmn_xml": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = client.post(
+        "/proses/mini/draf", data=body, headers={"Content-Type": "application/json", "X-CSRFToken": token}
+    )
+    assert response.status_code == 400
+    assert "bersarang terlalu dalam" in response.get_json()["error"]
