@@ -124,8 +124,8 @@ def step2_work(players: list[Player], api: Api) -> list[tuple[Player, dict, str]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=8, help="cases (×5 completions) per gunicorn size")
-    parser.add_argument("--latency-cases", type=int, default=3, help="cases played to step 5 for latency")
+    parser.add_argument("--cases", type=int, default=60, help="cases (×5 completions) per gunicorn size")
+    parser.add_argument("--latency-cases", type=int, default=8, help="cases played to step 5 for latency")
     options = parser.parse_args()
     script = load_script(SCRIPT_PATH)
     names = iter(periodes())
