@@ -8,12 +8,13 @@ The others read without a user (engine, CLI, auditor pages behind their role che
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .audit_chain import verify_events
+from .audit_verify import verify_database
 from .case_access import check_may_view_case, visible_cases_query, visible_documents
 from .errors import NotFound
 from .models import AuditEvent, Case, Document, HumanTask, ProcessVersion
@@ -224,41 +225,13 @@ def document_for_user(session: Session, case_id: str, document_id: int, username
     return found[0]
 
 
-def verify_audit_chain(session: Session, case_id: str | None = None) -> Any:
-    """Recompute the audit hash chain of one case, or of every case, streaming the events.
+def verify_audit_chain(session: Session, case_id: str | None = None, data_dir: Path | None = None) -> Any:
+    """Verify the audit record of one case, or of every case: chains, anchors and signed checkpoints.
 
-    Returns a :class:`sopflow.audit_chain.ChainReport` naming the first broken event per case.
+    The one verifier (:func:`sopflow.audit_verify.verify_database`); damaged data is a named
+    problem, never an exception. Checkpoint signatures are checked with the key in ``data_dir``.
     """
-    query = select(
-        AuditEvent.id,
-        AuditEvent.case_id,
-        AuditEvent.seq,
-        AuditEvent.at,
-        AuditEvent.actor,
-        AuditEvent.kind,
-        AuditEvent.task_id,
-        AuditEvent.element_id,
-        AuditEvent.data,
-        AuditEvent.prev_hash,
-        AuditEvent.hash,
-    ).order_by(AuditEvent.case_id, AuditEvent.seq)
-    if case_id:
-        if session.get(Case, case_id) is None:
-            raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
-        query = query.where(AuditEvent.case_id == case_id)
-    rows = session.execute(query.execution_options(yield_per=1000))
-    report = verify_events(dict(row._mapping) for row in rows)
-    known = set(session.scalars(select(Case.id) if not case_id else select(Case.id).where(Case.id == case_id)))
-    for missing in sorted(known - _cases_with_events(session, case_id)):
-        report.problems.append({"case_id": missing, "seq": 1, "id": None, "reason": "kasus tanpa peristiwa audit"})
-    return report
-
-
-def _cases_with_events(session: Session, case_id: str | None) -> set[str]:
-    query = select(AuditEvent.case_id).distinct()
-    if case_id:
-        query = query.where(AuditEvent.case_id == case_id)
-    return set(session.scalars(query))
+    return verify_database(session, data_dir, case_id)
 
 
 def search_cases(
