@@ -155,11 +155,17 @@ def _node(left: str, right: str) -> str:
 # -- statements ------------------------------------------------------------------------------------
 def statement(row: AuditCheckpoint | dict[str, Any]) -> bytes:
     """Return the canonical bytes a checkpoint's signature covers."""
+    fields = _fields(row)
+    body = {"v": CHECKPOINT_VERSION, "number": fields.pop("id"), **fields}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _fields(row: AuditCheckpoint | dict[str, Any]) -> dict[str, Any]:
+    """Return a checkpoint's statement fields (``at`` as ISO text, ``changes`` as a count)."""
     get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
     at, changes = get("at"), get("changes")
-    body = {
-        "v": CHECKPOINT_VERSION,
-        "number": get("id"),
+    return {
+        "id": get("id"),
         "at": at.isoformat(timespec="microseconds") if isinstance(at, datetime) else str(at),
         "events": get("events"),
         "cases": get("cases"),
@@ -169,7 +175,6 @@ def statement(row: AuditCheckpoint | dict[str, Any]) -> bytes:
         "prev": get("prev"),
         "key_id": get("key_id"),
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
 def digest_of(row: AuditCheckpoint | dict[str, Any]) -> str:
@@ -189,20 +194,8 @@ def signature_ok(row: AuditCheckpoint | dict[str, Any], key: Ed25519PublicKey) -
 
 def checkpoint_dict(row: AuditCheckpoint | dict[str, Any]) -> dict[str, Any]:
     """Return a checkpoint as JSON-ready data: its statement fields (``changes`` as a count) and signature."""
-    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    changes = get("changes")
-    return {
-        "id": get("id"),
-        "at": get("at").isoformat(timespec="microseconds"),
-        "events": get("events"),
-        "cases": get("cases"),
-        "heads_root": get("heads_root"),
-        "changes_root": get("changes_root"),
-        "changes": changes if isinstance(changes, int) else len(changes or []),
-        "prev": get("prev"),
-        "key_id": get("key_id"),
-        "signature": get("signature"),
-    }
+    signature = row["signature"] if isinstance(row, dict) else row.signature
+    return {**_fields(row), "signature": signature}
 
 
 # -- creating one ----------------------------------------------------------------------------------
