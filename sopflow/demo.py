@@ -84,6 +84,8 @@ def ensure_users(engine: Engine, script: dict[str, Any]) -> None:
                     roles=spec.get("roles", ["aktor"]),
                     full_name=spec.get("full_name", ""),
                     lead_lanes=spec.get("lead_lanes", []),
+                    nip=spec.get("nip"),
+                    position_title=spec.get("position_title"),
                 )
 
 

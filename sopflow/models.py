@@ -179,6 +179,35 @@ class User(Base):
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
     # the session generation: signing out or a new password bumps it and ends every web session
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # printed in signature blocks (Laporan, SOP document, signature stamp)
+    nip: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    position_title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # where the person signs in: "local" (password here), "oidc" or "ldap"
+    auth_source: Mapped[str] = mapped_column(String(20), default="local", server_default="local")
+    # the directory's stable id of the person (OIDC "sub", LDAP entry id)
+    external_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # set when the directory no longer maps the person to any lane or role
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (UniqueConstraint("auth_source", "external_subject", name="uq_users_auth_subject"),)
+
+
+class UserCertificate(Base):
+    """A signing certificate registered to a user (public part only, never the key)."""
+
+    __tablename__ = "user_certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    fingerprint_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    issuer: Mapped[str] = mapped_column(String(500))
+    serial_number: Mapped[str] = mapped_column(String(80))
+    not_before: Mapped[datetime] = mapped_column(DateTime)
+    not_after: Mapped[datetime] = mapped_column(DateTime)
+    certificate_pem: Mapped[str] = mapped_column(Text)
+    registered_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class ApiToken(Base):

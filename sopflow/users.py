@@ -48,8 +48,13 @@ def add_user(
     full_name: str = "",
     now: datetime | None = None,
     lead_lanes: Iterable[str] = (),
+    nip: str | None = None,
+    position_title: str | None = None,
 ) -> User:
-    """Create a user; raise InvalidForm for a taken username, a short password or an unknown role."""
+    """Create a user; raise InvalidForm for a taken username, a short password or an unknown role.
+
+    ``nip`` and ``position_title`` (jabatan) are what signature blocks print.
+    """
     errors = []
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         errors.append(
@@ -75,6 +80,8 @@ def add_user(
         units=list(units),
         roles=list(roles),
         lead_lanes=list(lead_lanes),
+        nip=nip or None,
+        position_title=position_title or None,
         active=True,
         created_at=now or datetime.now(UTC).replace(tzinfo=None),
     )
