@@ -50,7 +50,7 @@ class JobCommands:
     def _advance_case(self, session: Session, job: Job, now: datetime) -> None:
         """Job handler: run the service steps of a case (actor "sistem", triggered by the job's user)."""
         case = store.lock_case(session, job.case_id or "")
-        audit = AuditLog(SYSTEM_ACTOR, now)
+        audit = AuditLog(SYSTEM_ACTOR, now, triggered_by=job.triggered_by)
         from ..case_run import CaseRun
 
         run = CaseRun.open(case, session.get_one(ProcessVersion, case.process_version_id), self.services, audit)
@@ -62,6 +62,7 @@ class JobCommands:
             (job.payload or {}).get("element_id"),
             job_id=job.id,
             triggered_by=job.triggered_by,
+            dipicu_oleh=job.triggered_by,
             request_id=job.request_id,
         )
         run.advance()
