@@ -1,0 +1,461 @@
+"""How much does sopflow add to SpiffWorkflow itself? Side by side with bare SpiffWorkflow, in one run.
+
+Two comparisons, both with "stub" handlers that replay recorded results, so only engine
+overhead remains:
+
+1. **Full case.** The monev process and the demo's 16 form submissions. Recording: the
+   demo is played once with the real handlers; every handler call's result (or refusal) is
+   kept per operation, in order. Then, repeatedly:
+   - *bare*: SpiffWorkflow's own parser, workflow and ``BpmnWorkflowSerializer``; each
+     recorded submission goes into its task's data exactly as sopflow put it there (the
+     ``after`` of the recorded ``task_completed`` event), the task runs, the engine steps
+     run (service tasks answer with the recorded results), and the workflow is serialized
+     and deserialized after every completion, as a persistent engine must;
+   - *sopflow*: ``start_instance`` and the same ``complete_user_task`` commands through the
+     engine on SQLite (and PostgreSQL when asked), with the handlers replaced by stubs that
+     replay the recording. The claims the inbox needs are timed apart ("claims excluded").
+2. **Loop.** The mini process (``tests/engine/data/mini.bpmn``) after 1, 50 and 140 rounds
+   of its "ulang" loop: the median cost of one command of the next rounds, bare vs sopflow.
+
+Ends with one line for scripts: ``floor-ratio sqlite=<x.xx> postgresql=<y.yy> loop-max=<z.zz>``
+(loop-max: the largest sopflow/bare ratio over the loop sizes, SQLite). PostgreSQL is used
+when ``DATABASE_URL`` is set, or with ``--postgresql`` (the machine's server, a scratch
+database created and dropped by the script); otherwise ``postgresql=na``.
+
+Usage: ``.venv/bin/python bench/bench_floor.py [--cases 7] [--loop-samples 5] [--sizes 1,50,140] [--postgresql]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from common import ROOT, empty_tables, prepare
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select, text
+
+from handlers import registry
+from handlers.registry import HandlerError
+from sopflow import ClaimTask, CompleteUserTask, Database, Engine, Settings, StartInstance
+from sopflow.commands import Upload
+from sopflow.demo import ensure_users, load_script, run_demo
+from sopflow.logs import configure_logging
+from sopflow.models import AuditEvent
+from sopflow.users import add_user
+
+DEMO = ROOT / "samples" / "monev_kinerja" / "demo.json"
+MONEV = ROOT / "processes" / "monev_kinerja.bpmn"
+MINI = ROOT / "tests" / "engine" / "data" / "mini.bpmn"
+LOOP_COMMANDS = (
+    ("isi_angka", "ani", {"angka": 7}),
+    ("periksa_unit", "budi", {"catatan": "sudah diperiksa"}),
+    ("putuskan", "budi", {"keputusan": "ulang", "catatan_keputusan": "ulang lagi"}),
+)
+MINI_RESULT_FILE = {"sha256": "0" * 64, "filename": "hasil.txt", "media_type": "text/plain", "size": 7}
+
+
+# -- stub handlers ---------------------------------------------------------------------------------
+class Recording:
+    """Every handler call's outcome, per operation in call order: ``("ok", result)`` or ``("error", exc)``."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+
+    @contextmanager
+    def recording(self) -> Iterator[None]:
+        """Wrap every registered handler so its outcomes are kept (real work still done)."""
+        originals = dict(registry._HANDLERS)  # the bench swaps handlers; nothing else may
+
+        def wrap(name: str, func: Callable) -> Callable:
+            def recorded(params: dict[str, Any], ctx: Any) -> Any:
+                try:
+                    result = func(params, ctx)
+                except HandlerError as exc:
+                    self.calls[name].append(("error", exc))
+                    raise
+                self.calls[name].append(("ok", json.loads(json.dumps(result))))
+                return result
+
+            return recorded
+
+        registry._HANDLERS.update({name: wrap(name, func) for name, func in originals.items()})
+        try:
+            yield
+        finally:
+            registry._HANDLERS.clear()
+            registry._HANDLERS.update(originals)
+
+    def queues(self) -> dict[str, deque]:
+        """Return a fresh queue of outcomes per operation (one full case's worth)."""
+        return {name: deque(calls) for name, calls in self.calls.items()}
+
+    @contextmanager
+    def replaying(self) -> Iterator[Callable[[], None]]:
+        """Replace every handler by a stub answering from the recording; yields ``rewind`` (per case)."""
+        originals = dict(registry._HANDLERS)
+        state = {"queues": self.queues()}
+
+        def stub(name: str) -> Callable:
+            def replayed(params: dict[str, Any], ctx: Any) -> Any:
+                kind, value = state["queues"][name].popleft()
+                if kind == "error":
+                    raise value
+                return value
+
+            return replayed
+
+        registry._HANDLERS.update({name: stub(name) for name in self.calls})
+        try:
+            yield lambda: state.update(queues=self.queues())
+        finally:
+            registry._HANDLERS.clear()
+            registry._HANDLERS.update(originals)
+
+
+class StubScriptEngine(PythonScriptEngine):
+    """Bare SpiffWorkflow's default script engine; service tasks answer from a queue of results."""
+
+    def __init__(self, answer: Callable[[str, dict[str, Any]], Any]) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def call_service(self, task: Any, **kwargs: Any) -> str:
+        params = {name: p["value"] for name, p in kwargs.get("operation_params", {}).items()}
+        return json.dumps(self.answer(kwargs["operation_name"], params))
+
+
+# -- bare SpiffWorkflow ------------------------------------------------------------------------------
+class Bare:
+    """A process run by SpiffWorkflow alone, serialized and restored after every completion."""
+
+    def __init__(self, bpmn: Path, process_id: str, answer: Callable[[str, dict[str, Any]], Any]) -> None:
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_file(str(bpmn))
+        self.spec = parser.get_spec(process_id)
+        self.subprocess_specs = parser.get_subprocess_specs(process_id)
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.engine = StubScriptEngine(answer)
+        self.state = ""
+
+    def start(self, data: dict[str, Any]) -> None:
+        workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.engine)
+        workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
+        workflow.do_engine_steps()
+        self._store(workflow)
+
+    def complete(self, pick: Callable[[list[Any]], Any], after: dict[str, Any], form: bool = False) -> None:
+        """Complete the picked ready task with ``after`` as its new data (``form``: a form, joined to its MI item)."""
+        workflow = self._restore()
+        task = pick(workflow.get_tasks(state=TaskState.READY, manual=True))
+        task.data.update(_as_instance_data(task, after) if form else after)
+        task.run()
+        workflow.do_engine_steps()
+        self._store(workflow)
+
+    def _store(self, workflow: BpmnWorkflow) -> None:
+        self.state = self.serializer.serialize_json(workflow)
+
+    def _restore(self) -> BpmnWorkflow:
+        workflow = self.serializer.deserialize_json(self.state)
+        workflow.script_engine = self.engine
+        return workflow
+
+
+def _as_instance_data(task: Any, form: dict[str, Any]) -> dict[str, Any]:
+    """What a form becomes in task data: in a multi-instance, the item joined with the form (as sopflow does)."""
+    parent = task.parent.task_spec if task.parent else None
+    if isinstance(parent, LoopTask) and parent.task_spec == task.task_spec.name and parent.output_item is not None:
+        out_name = parent.output_item.bpmn_id
+        in_name = parent.input_item.bpmn_id if parent.input_item else out_name
+        current = task.data.get(out_name, task.data.get(in_name))
+        item = dict(current) if isinstance(current, dict) else {"item": current}
+        return {out_name: {**item, **form}}
+    return form
+
+
+# -- full case -------------------------------------------------------------------------------------
+def record_demo(data_dir: Path) -> tuple[Recording, dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """Play the demo once with the real handlers.
+
+    Returns the recording, the script, the start data as the engine put it into the
+    workflow, and each completion as ``{element, before, after}`` from the audit events.
+    """
+    url = f"sqlite:///{data_dir / 'record.sqlite3'}"
+    db = Database(url)
+    db.upgrade()
+    engine = Engine(db, Settings(database_url=url, data_dir=data_dir / "record"))
+    script = load_script(DEMO)
+    recording = Recording()
+    with recording.recording():
+        result = run_demo(engine, script, data_dir / "record-out", say=lambda _line: None)
+    with db.reading() as session:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.case_id == result.case_id, AuditEvent.kind.in_(("case_started", "task_completed")))
+            .order_by(AuditEvent.seq)
+        ).all()
+        start_data = events[0].data["data"]
+        completions = [
+            {"element": e.element_id, "before": e.data["before"], "after": e.data["after"]} for e in events[1:]
+        ]
+    db.dispose()
+    return recording, script, start_data, completions
+
+
+def _mi_pick(element: str, before: dict[str, Any]) -> Callable[[list[Any]], Any]:
+    """Pick the ready task of ``element`` whose data holds the recorded ``before`` values (its MI item)."""
+
+    def pick(ready: list[Any]) -> Any:
+        for task in ready:
+            # an MI instance's item sits under its input name until the form writes the output name
+            values = list(task.data.values())
+            if task.task_spec.bpmn_id == element and all(
+                task.data.get(k) == v or v in values for k, v in before.items()
+            ):
+                return task
+        raise RuntimeError(f"bare run: no ready task {element} matching the recording")
+
+    return pick
+
+
+def bare_case(bare: Bare, recording: Recording, start_data: dict[str, Any], completions: list[dict[str, Any]]) -> float:
+    """Run one full case with bare SpiffWorkflow; return its seconds."""
+    queues = recording.queues()
+    bare.engine.answer = lambda operation, params: queues[operation].popleft()[1]
+    started = time.perf_counter()
+    bare.start(start_data)
+    for item in completions:
+        bare.complete(_mi_pick(item["element"], item["before"]), item["after"])
+    return time.perf_counter() - started
+
+
+def sopflow_case(engine: Engine, script: dict[str, Any], periode: str) -> tuple[float, float, int]:
+    """Run one full case through the engine (stub handlers); return (seconds without claims, claim seconds, claims)."""
+    base = script["_base"]
+    data = json.loads((base / script["start"]["data_file"]).read_text(encoding="utf-8"))
+    data = {key: data[key] for key in script["start"].get("data_keys", data.keys())}
+    spent = claims = 0.0
+    count = 0
+    started = time.perf_counter()
+    outcome = engine.start_instance(StartInstance(script["process_id"], script["start"]["actor"], periode, data))
+    spent += time.perf_counter() - started
+    for step in script["steps"]:
+        task = next(
+            t
+            for t in outcome.open_tasks
+            if t["element_id"] == step["element"] and step.get("unit") in (None, t["unit"], t["label"])
+        )
+        started = time.perf_counter()
+        engine.claim_task(ClaimTask(task["task_id"], step["actor"]))
+        claims += time.perf_counter() - started
+        count += 1
+        uploads = {
+            name: Upload(Path(file).name, (base / file).read_bytes()) for name, file in step.get("uploads", {}).items()
+        }
+        started = time.perf_counter()
+        try:
+            outcome = engine.complete_user_task(
+                CompleteUserTask(task["task_id"], step["actor"], step.get("data", {}), uploads)
+            )
+        except Exception:
+            if not step.get("expect_rejected"):
+                raise
+        spent += time.perf_counter() - started
+    if outcome.status != "selesai":
+        raise RuntimeError(f"sopflow run ended as {outcome.status}: {outcome.failure}")
+    return spent, claims, count
+
+
+def full_case(label: str, url: str, data_dir: Path, recording: Recording, script: dict[str, Any], cases: int) -> dict:
+    """Median seconds per full case (claims excluded) and per claim on one database."""
+    db = Database(url)
+    prepare(db, wipe=True)
+    engine = Engine(db, Settings(database_url=url, data_dir=data_dir))
+    version = engine.publish_process(MONEV, "sistem", "bench")
+    assert version.process_id == script["process_id"]
+    ensure_users(engine, script)
+    totals, claim_each = [], []
+    try:
+        with recording.replaying() as rewind:
+            for n in range(cases + 1):  # the first case warms caches and is not counted
+                rewind()
+                spent, claims, count = sopflow_case(engine, script, f"{2000 + n}-TW1")
+                if n:
+                    totals.append(spent)
+                    claim_each.append(claims / count)
+    finally:
+        if not db.is_sqlite:
+            empty_tables(db)
+        db.dispose()
+    return {"backend": label, "case": statistics.median(totals), "claim": statistics.median(claim_each)}
+
+
+# -- loop ------------------------------------------------------------------------------------------
+def _mini_answer(operation: str, params: dict[str, Any]) -> Any:
+    if operation == "uji_gandakan":
+        return {"nilai": params["angka"] * 2, "berkas": MINI_RESULT_FILE}
+    return {}
+
+
+@contextmanager
+def mini_stubs() -> Iterator[None]:
+    """Register the mini process's handlers as stubs with the same answers the bare run gets."""
+    added = [name for name in ("uji_gandakan", "uji_periksa_angka") if name not in registry._HANDLERS]
+    for name in added:
+        registry._HANDLERS[name] = lambda params, ctx, _name=name: _mini_answer(_name, params)
+    try:
+        yield
+    finally:
+        for name in added:
+            registry._HANDLERS.pop(name, None)
+
+
+def bare_loop(sizes: list[int], samples: int) -> dict[int, float]:
+    """Median seconds per command of the mini loop after each number of rounds, bare."""
+    bare = Bare(MINI, "mini", _mini_answer)
+    bare.start({"daftar_unit": [{"unit": "U1"}], "putaran": 0, "periode": "2026-TW1"})  # start form defaults
+    return _loop(sizes, samples, lambda element, data: bare.complete(_element_pick(element), data, form=True))
+
+
+def _element_pick(element: str) -> Callable[[list[Any]], Any]:
+    return lambda ready: next(t for t in ready if t.task_spec.bpmn_id == element)
+
+
+def sopflow_loop(url: str, data_dir: Path, sizes: list[int], samples: int) -> dict[int, float]:
+    """Median seconds per command of the mini loop after each number of rounds, through the engine."""
+    db = Database(url)
+    prepare(db, wipe=True)
+    engine = Engine(db, Settings(database_url=url, data_dir=data_dir))
+    try:
+        with mini_stubs():
+            engine.publish_process(MINI, "ani")
+            with db.unit_of_work() as session:
+                add_user(session, "ani", "kata-sandi-bench", lanes=["Pengusul"], roles=["aktor", "pemilik_proses"])
+                add_user(session, "budi", "kata-sandi-bench", lanes=["Pemeriksa"], units=["U1", "U2"])
+            outcome = engine.start_instance(StartInstance("mini", "ani", "2026-TW1", {"daftar_unit": [{"unit": "U1"}]}))
+            state = {"open": outcome.open_tasks}
+            actors = {element: actor for element, actor, _ in LOOP_COMMANDS}
+
+            def complete(element: str, data: dict[str, Any]) -> None:
+                task = next(t for t in state["open"] if t["element_id"] == element)
+                state["open"] = engine.complete_user_task(
+                    CompleteUserTask(task["task_id"], actors[element], data)
+                ).open_tasks
+
+            return _loop(sizes, samples, complete)
+    finally:
+        if not db.is_sqlite:
+            empty_tables(db)
+        db.dispose()
+
+
+def _loop(sizes: list[int], samples: int, complete: Callable[[str, dict[str, Any]], None]) -> dict[int, float]:
+    rounds = 0
+    medians = {}
+    for size in sizes:
+        while rounds < size:
+            for element, _actor, data in LOOP_COMMANDS:
+                complete(element, data)
+            rounds += 1
+        timed = []
+        for _ in range(samples):
+            for element, _actor, data in LOOP_COMMANDS:
+                started = time.perf_counter()
+                complete(element, data)
+                timed.append(time.perf_counter() - started)
+            rounds += 1
+        medians[size] = statistics.median(timed)
+    return medians
+
+
+# -- main ------------------------------------------------------------------------------------------
+@contextmanager
+def postgresql_url(asked: bool) -> Iterator[str | None]:
+    """Yield ``DATABASE_URL``, or with ``asked`` a scratch database on the machine's server, or None."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        yield "postgresql+psycopg://" + url.removeprefix("postgresql://").removeprefix("postgresql+psycopg://")
+        return
+    if not asked:
+        yield None
+        return
+    admin = Database("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    name = f"sopflow_floor_{uuid.uuid4().hex[:8]}"
+    with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=7, help="full cases measured per engine (median)")
+    parser.add_argument("--loop-samples", type=int, default=5, help="loop rounds measured at each size (median)")
+    parser.add_argument("--sizes", default="1,50,140", help="loop rounds before each measurement")
+    parser.add_argument("--postgresql", action="store_true", help="also run on a scratch database of 127.0.0.1:5432")
+    args = parser.parse_args(argv)
+    sizes = sorted({int(n) for n in args.sizes.split(",")})
+    configure_logging(level="WARNING")  # the engine's per-command log lines would be timed too
+    with tempfile.TemporaryDirectory(prefix="sopflow-floor-") as tmp, postgresql_url(args.postgresql) as pg_url:
+        folder = Path(tmp)
+        print("recording the demo case with the real handlers ...", flush=True)
+        recording, script, start_data, completions = record_demo(folder)
+        print(f"{len(completions)} form submissions, {sum(map(len, recording.calls.values()))} handler calls")
+        bare_engine = Bare(MONEV, script["process_id"], lambda operation, params: None)
+        bare_times = [bare_case(bare_engine, recording, start_data, completions) for _ in range(args.cases + 1)][1:]
+        bare = statistics.median(bare_times)
+        engines = [("sqlite", f"sqlite:///{folder / 'floor.sqlite3'}")]
+        if pg_url:
+            engines.append(("postgresql", pg_url))
+        rows = [full_case(label, url, folder / label, recording, script, args.cases) for label, url in engines]
+        print()
+        print(f"full case (monev, {len(completions)} submissions, stub handlers), median of {args.cases}")
+        print(f"{'run':<34}{'per case':>12}{'ratio':>8}")
+        print(f"{'bare SpiffWorkflow':<34}{bare * 1000:>9.1f} ms{1:>8.2f}")
+        ratios = {}
+        for row in rows:
+            ratios[row["backend"]] = row["case"] / bare
+            name = f"sopflow {row['backend']}, claims excluded"
+            print(f"{name:<34}{row['case'] * 1000:>9.1f} ms{ratios[row['backend']]:>8.2f}")
+        for row in rows:
+            print(f"claim ({row['backend']}): median {row['claim'] * 1000:.2f} ms")
+        bare_loop_ms = bare_loop(sizes, args.loop_samples)
+        sop_loop_ms = sopflow_loop(
+            engines[0][1].replace("floor.sqlite3", "loop.sqlite3"), folder / "loop", sizes, args.loop_samples
+        )
+        print()
+        print(f"loop (mini process), median per command of {args.loop_samples} rounds")
+        print(f"{'rounds':>8}{'bare':>12}{'sopflow':>12}{'ratio':>8}")
+        loop_ratios = []
+        for size in sizes:
+            ratio = sop_loop_ms[size] / bare_loop_ms[size]
+            loop_ratios.append(ratio)
+            print(f"{size:>8}{bare_loop_ms[size] * 1000:>9.2f} ms{sop_loop_ms[size] * 1000:>9.2f} ms{ratio:>8.2f}")
+    pg = f"{ratios['postgresql']:.2f}" if "postgresql" in ratios else "na"
+    print()
+    print(f"floor-ratio sqlite={ratios['sqlite']:.2f} postgresql={pg} loop-max={max(loop_ratios):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
