@@ -10,11 +10,17 @@ from typing import Any
 
 from handlers.capaian import load_bands, penyerapan
 from handlers.error_list import ErrorList
+from handlers.isian_layout import MEDIA_TYPE_XLSX
+from handlers.konfigurasi import nilai
 from handlers.lembar_isian import LembarIsian, XlsxLimits, read_lembar_isian
 from handlers.periode import parse_periode
 from handlers.registry import HandlerContext, HandlerError, register
+from handlers.rekap_xlsx import build_rekap_workbook, nama_berkas
 from handlers.renja import Renja, load_renja
 from handlers.ringkasan import ringkas_rekap
+
+#: A Lembar Isian whose label line (above the Kinerja table) says this holds sample data.
+PENANDA_DATA_CONTOH = "DATA CONTOH"
 
 _BIDANG_TOTALS = (
     "rata_rata_capaian",
@@ -27,15 +33,17 @@ _BIDANG_TOTALS = (
 
 @register("aggregate_performance_data")
 def aggregate_performance_data(params: dict[str, Any], ctx: HandlerContext) -> dict[str, Any]:
-    """Re-read and check every uploaded file, then compute capaian and budget absorption.
+    """Re-read and check every uploaded file, compute capaian and budget absorption, store the Rekap.
 
     Params read: ``periode``, ``indikator``, ``kegiatan``, ``isian_bidang``
     (list of ``{"bidang", "format_isian", "lembar_isian": FileRef, "catatan"}``).
-    Config read: ``kategori_capaian``, ``batas_ukuran_berkas_bytes`` and the xlsx caps of
-    :class:`handlers.xlsx_limits.XlsxLimits`.
+    Config read: ``kategori_capaian``, ``batas_ukuran_berkas_bytes``, ``instansi.pemerintah``,
+    ``instansi.nama`` and the xlsx caps of :class:`handlers.xlsx_limits.XlsxLimits`.
+    Stores the "Rekap Data Kinerja" workbook (:mod:`handlers.rekap_xlsx`) as a case document
+    (``kind="rekap"``, ``meta={"periode"}``).
     Returns the rekap::
 
-        {"periode", "periode_label", "tahun", "triwulan",
+        {"periode", "periode_label", "tahun", "triwulan", "data_contoh", "berkas_rekap": FileRef,
          "per_bidang": [{"bidang", "catatan", "lembar_isian": FileRef,
              "indikator": [{"kode", "program", "kode_kegiatan", "kegiatan", "indikator", "satuan",
                             "target", "realisasi", "polaritas", "capaian", "kategori",
@@ -49,6 +57,8 @@ def aggregate_performance_data(params: dict[str, Any], ctx: HandlerContext) -> d
          "jumlah_realisasi_anggaran", "penyerapan_anggaran"}
 
     Per-indicator and total figures come from :mod:`handlers.ringkasan` (one formula).
+    ``data_contoh`` is True when any file is labelled as sample data ("DATA CONTOH" on its
+    label line, as the committed samples are): the reports built from this rekap say so.
 
     Raises HandlerError (field ``isian_bidang``) listing every problem of every file:
     a Bidang without upload, an unknown or repeated Bidang, and all cell errors of
@@ -81,14 +91,25 @@ def aggregate_performance_data(params: dict[str, Any], ctx: HandlerContext) -> d
         {**entry, "indikator": ringkas["indikator"], **{k: ringkas[k] for k in _BIDANG_TOTALS}}
         for entry, ringkas in zip(raw["per_bidang"], summary["per_bidang"], strict=True)
     ]
-    return {
+    rekap = {
         "periode": periode.kode,
         "periode_label": periode.label,
         "tahun": periode.tahun,
         "triwulan": periode.triwulan,
+        "data_contoh": any(PENANDA_DATA_CONTOH in lembar.label.upper() for lembar, _ in sheets.values()),
         "per_bidang": per_bidang,
         **summary["ringkasan"],
     }
+    instansi = (nilai(ctx.config, "instansi.pemerintah", ""), nilai(ctx.config, "instansi.nama", ""))
+    filename = nama_berkas(periode.kode)
+    rekap["berkas_rekap"] = ctx.files.put(
+        build_rekap_workbook(rekap, instansi, filename),
+        filename,
+        MEDIA_TYPE_XLSX,
+        kind="rekap",
+        meta={"periode": periode.kode},
+    )
+    return rekap
 
 
 def _uploads_by_bidang(raw: object, renja: Renja, errors: ErrorList) -> dict[str, dict[str, Any]]:

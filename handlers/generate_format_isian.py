@@ -21,6 +21,7 @@ from handlers.konfigurasi import nilai
 from handlers.periode import Periode, parse_periode
 from handlers.registry import HandlerContext, register
 from handlers.renja import Renja, load_renja
+from handlers.xlsx_output import print_setup, write
 
 _INPUT_FILL = PatternFill("solid", start_color="FFF2CC")
 _HEADER_FILL = PatternFill("solid", start_color="D9E1F2")
@@ -61,7 +62,7 @@ def generate_format_isian(params: dict[str, Any], ctx: HandlerContext) -> list[d
         data = build_workbook(renja, bidang, periode, instansi)
         ref = ctx.files.put(
             data,
-            f"format_isian_{layout.slug(bidang)}_{periode.kode}.xlsx",
+            nama_berkas(bidang, periode),
             layout.MEDIA_TYPE_XLSX,
             kind="format_isian",
             meta={"bidang": bidang, "periode": periode.kode},
@@ -70,31 +71,46 @@ def generate_format_isian(params: dict[str, Any], ctx: HandlerContext) -> list[d
     return result
 
 
+def nama_berkas(bidang: str, periode: Periode) -> str:
+    """Return the file name of the Format Isian of ``bidang`` (also printed in its footer)."""
+    return f"format_isian_{layout.slug(bidang)}_{periode.kode}.xlsx"
+
+
 def build_workbook(renja: Renja, bidang: str, periode: Periode, instansi: tuple[str, str]) -> bytes:
-    """Return the xlsx bytes of the Format Isian of one Bidang."""
+    """Return the xlsx bytes of the Format Isian of one Bidang.
+
+    Every text (also start data such as an indicator named ``=HYPERLINK(...)``) is
+    written as a text cell by :func:`handlers.xlsx_output.write`; the sheets are
+    print-ready (:func:`handlers.xlsx_output.print_setup`).
+    """
+    filename = nama_berkas(bidang, periode)
     wb = Workbook()
     kinerja = wb.active
     kinerja.title = layout.SHEET_KINERJA
     _header_block(kinerja, instansi, "FORMAT ISIAN CAPAIAN KINERJA (FISIK)", bidang, periode)
     rows = [{**i, "kegiatan": renja.nama_kegiatan(i["kode_kegiatan"])} for i in renja.indikator_bidang(bidang)]
     _table(kinerja, layout.KINERJA_COLUMNS, rows)
+    print_setup(kinerja, filename, header_rows=(layout.HEADER_ROW, layout.HEADER_ROW))
 
     anggaran = wb.create_sheet(layout.SHEET_ANGGARAN)
     _header_block(anggaran, instansi, "FORMAT ISIAN REALISASI ANGGARAN (KEUANGAN)", bidang, periode)
     _table(anggaran, layout.ANGGARAN_COLUMNS, renja.kegiatan_bidang(bidang))
+    print_setup(anggaran, filename, header_rows=(layout.HEADER_ROW, layout.HEADER_ROW))
 
     petunjuk = wb.create_sheet(layout.SHEET_PETUNJUK)
     for row, text in enumerate(PETUNJUK, start=1):
-        petunjuk.cell(row=row, column=1, value=text).font = Font(bold=row == 1)
+        write(petunjuk, row, 1, text).font = Font(bold=row == 1)
+        petunjuk.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
     petunjuk.column_dimensions["A"].width = 120
+    print_setup(petunjuk, filename, header_rows=None)
     petunjuk.protection.sheet = True
 
     identitas = wb.create_sheet(layout.SHEET_IDENTITAS)
     for row, (key, value) in enumerate(
         (("format", layout.FORMAT_ID), ("bidang", bidang), ("periode", periode.kode)), start=1
     ):
-        identitas.cell(row=row, column=1, value=key)
-        identitas.cell(row=row, column=2, value=value)
+        write(identitas, row, 1, key)
+        write(identitas, row, 2, value)
     identitas.sheet_state = "veryHidden"
     identitas.protection.sheet = True
     for name, cell in (
@@ -111,12 +127,17 @@ def build_workbook(renja: Renja, bidang: str, periode: Periode, instansi: tuple[
 
 def _header_block(ws: Worksheet, instansi: tuple[str, str], judul: str, bidang: str, periode: Periode) -> None:
     pemerintah, nama = instansi
-    ws["A1"] = pemerintah.upper()
-    ws["A2"] = nama.upper()
-    ws["A3"] = judul
-    ws["A4"], ws["C4"] = "Bidang", bidang
-    ws["A5"], ws["C5"] = "Periode", f"{periode.label} ({periode.kode})"
-    ws["A6"] = "Isi hanya sel berwarna kuning. Lihat lembar 'Petunjuk'."
+    for ref, value in (
+        ("A1", pemerintah.upper()),
+        ("A2", nama.upper()),
+        ("A3", judul),
+        ("A4", "Bidang"),
+        ("C4", bidang),
+        ("A5", "Periode"),
+        ("C5", f"{periode.label} ({periode.kode})"),
+        ("A6", "Isi hanya sel berwarna kuning. Lihat lembar 'Petunjuk'."),
+    ):
+        write(ws, ws[ref].row, ws[ref].column, value)
     for ref in ("A1", "A2", "A3"):
         ws[ref].font = Font(bold=True, size=12 if ref != "A3" else 13)
     ws["C4"].font = ws["C5"].font = Font(bold=True)
@@ -125,7 +146,7 @@ def _header_block(ws: Worksheet, instansi: tuple[str, str], judul: str, bidang: 
 
 def _table(ws: Worksheet, columns: tuple[layout.Column, ...], rows: list[dict[str, Any]]) -> None:
     for index, column in enumerate(columns, start=1):
-        cell = ws.cell(row=layout.HEADER_ROW, column=index, value=column.header)
+        cell = write(ws, layout.HEADER_ROW, index, column.header)
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
@@ -136,7 +157,7 @@ def _table(ws: Worksheet, columns: tuple[layout.Column, ...], rows: list[dict[st
     for offset, item in enumerate(rows):
         row = layout.FIRST_DATA_ROW + offset
         for index, column in enumerate(columns, start=1):
-            cell = ws.cell(row=row, column=index, value=None if column.input else item.get(column.key))
+            cell = write(ws, row, index, None if column.input else item.get(column.key))
             cell.border = _BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if column.input:

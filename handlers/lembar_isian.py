@@ -51,6 +51,7 @@ class LembarIsian:
     file: str
     bidang: str
     periode: str
+    label: str = ""  # the line above the Kinerja table (LABEL_CELL), e.g. "DATA CONTOH ..." in samples
     kinerja: dict[str, dict[str, Any]] = field(default_factory=dict)  # kode -> realisasi, keterangan, baris
     anggaran: dict[str, dict[str, Any]] = field(default_factory=dict)  # kode_kegiatan -> same
 
@@ -194,11 +195,21 @@ def _check_headers(
 
 
 def _table(
-    ws: Any, columns: tuple[layout.Column, ...], filename: str, errors: ErrorList
+    ws: Any, columns: tuple[layout.Column, ...], filename: str, errors: ErrorList, label: list[str] | None = None
 ) -> list[tuple[int, list[Cell]]] | None:
-    """Check the header row, then return the non-blank table rows; None if the header is wrong."""
-    stream = stream_rows(ws, layout.HEADER_ROW, len(columns))
-    header = next((cells for number, cells in stream if number == layout.HEADER_ROW), None)
+    """Check the header row, then return the non-blank table rows; None if the header is wrong.
+
+    The text of the label line above the table (``LABEL_CELL``) is appended to ``label`` when given.
+    """
+    label_row = int(layout.LABEL_CELL[1:])
+    stream = stream_rows(ws, label_row, len(columns))
+    header = None
+    for number, cells in stream:
+        if number == label_row and label is not None:
+            label.append("" if _blank(cells[0].value) else str(cells[0].value).strip())
+        if number == layout.HEADER_ROW:
+            header = cells
+            break
     if header is None:
         header = [Cell(f"{get_column_letter(i)}{layout.HEADER_ROW}", None) for i in range(1, len(columns) + 1)]
     if not _check_headers(header, columns, filename, ws.title, errors):
@@ -218,7 +229,9 @@ def _table(
 
 def _read_kinerja(ws: Any, filename: str, bidang: str, renja: Renja, result: LembarIsian, errors: ErrorList) -> None:
     columns = layout.KINERJA_COLUMNS
-    table = _table(ws, columns, filename, errors)
+    label: list[str] = []
+    table = _table(ws, columns, filename, errors, label)
+    result.label = label[0] if label else ""
     if table is None:
         return
     expected = {i["kode"]: i for i in renja.indikator_bidang(bidang)}
