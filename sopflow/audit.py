@@ -18,6 +18,14 @@ from .audit_anchor import advance_head, lock_head
 from .audit_chain import event_hash
 from .models import AuditEvent
 
+#: who does the automatic steps (service and script tasks, gateways); same value as ``sopflow.escalation.SYSTEM_ACTOR``
+SYSTEM_ACTOR = "sistem"
+#: event kinds of automatic steps: recorded as done by :data:`SYSTEM_ACTOR`, with ``data.dipicu_oleh``
+#: naming the user whose command ran them (the README's audit format)
+AUTOMATIC_KINDS = frozenset({"service_run", "service_failed", "script_run", "gateway_passed"})
+#: event kinds that record a refused submission; they change nothing in the case (replay skips them)
+REFUSAL_KINDS = frozenset({"upload_rejected", "form_refused"})
+
 
 def jsonable(value: Any) -> Any:
     """Return a JSON-safe copy of ``value`` (dates and decimals become strings)."""
@@ -43,10 +51,25 @@ class AuditLog:
     actor: str
     now: datetime
     records: list[AuditRecord] = field(default_factory=list)
+    #: the user whose command made a job run these events (job path; the log's actor is then "sistem")
+    triggered_by: str | None = None
 
     def add(self, event: str, task_id: str | None = None, element_id: str | None = None, /, **data: Any) -> None:
-        """Record an event of kind ``event`` for this command; ``data`` is its JSON payload."""
-        self.records.append(AuditRecord(event, self.actor, self.now, task_id, element_id, jsonable(data)))
+        """Record an event of kind ``event`` for this command; ``data`` is its JSON payload.
+
+        An automatic step (:data:`AUTOMATIC_KINDS`) is recorded as done by :data:`SYSTEM_ACTOR`
+        with ``dipicu_oleh`` = the user who triggered it, whether it ran inside that user's
+        command (e.g. at start) or later in a job.
+        """
+        actor = self.actor
+        if event in AUTOMATIC_KINDS:
+            data["dipicu_oleh"] = self.trigger()
+            actor = SYSTEM_ACTOR
+        self.records.append(AuditRecord(event, actor, self.now, task_id, element_id, jsonable(data)))
+
+    def trigger(self) -> str | None:
+        """Return the user on whose behalf this command runs: the triggering user of a job, else the actor."""
+        return self.triggered_by or (self.actor if self.actor != SYSTEM_ACTOR else None)
 
     def write(self, session: Session, case_id: str) -> list[AuditEvent]:
         """Append the records to the case's events and move its anchor (call under the case lock); flush, no commit."""

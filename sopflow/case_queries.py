@@ -14,10 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import store
+from .audit import SYSTEM_ACTOR
 from .audit_verify import verify_database
 from .case_access import check_may_view_case, visible_cases_query, visible_documents
 from .errors import NotFound
-from .models import AuditEvent, Case, Document, HumanTask, ProcessVersion
+from .models import AuditEvent, Case, Document, HumanTask, ProcessVersion, User
+from .task_rules import iter_bpmn_task_specs, properties_of
 
 #: Audit events that mean "this BPMN element was executed".
 _DONE_KINDS = ("case_started", "task_completed", "service_run", "script_run", "gateway_passed", "case_completed")
@@ -29,6 +32,130 @@ def tasks_of_case(session: Session, case_id: str) -> list[dict[str, Any]]:
         select(HumanTask).where(HumanTask.case_id == case_id).order_by(HumanTask.ready_at, HumanTask.step)
     )
     return [task_row(r) for r in rows]
+
+
+#: audit events that are an automatic step of the step list (service and script tasks, a failed service task)
+_AUTOMATIC_STEPS = ("service_run", "script_run", "service_failed")
+#: shown as the doer of an automatic step
+SYSTEM_NAME = "Sistem"
+
+
+def case_steps(session: Session, case_id: str) -> list[dict[str, Any]]:
+    """Return every step of a case in the order it happened: human tasks and automatic steps.
+
+    Human steps are the task projection rows (placed where their ``task_ready`` event is);
+    automatic steps are the ``service_run``, ``script_run`` and ``service_failed`` events.
+    Each step carries ``kind`` ("manusia" / "otomatis"), ``step``, ``element_id``, ``name``
+    (the BPMN name), ``lane``, ``unit``, ``label``, ``state`` (``ready``, ``completed``,
+    ``failed``), ``actor`` and ``actor_name`` (the full name; "Sistem" for automatic steps),
+    ``dipicu_oleh`` / ``dipicu_oleh_name`` (who triggered an automatic step), ``claimed_by``,
+    ``started_at``, ``finished_at``, ``due_at`` and ``seq`` (the audit event it starts at).
+    """
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
+    specs = _element_specs(session.get_one(ProcessVersion, case.process_version_id))
+    events = session.execute(
+        select(
+            AuditEvent.seq,
+            AuditEvent.kind,
+            AuditEvent.task_id,
+            AuditEvent.at,
+            AuditEvent.actor,
+            AuditEvent.element_id,
+            AuditEvent.data,
+        )
+        .where(AuditEvent.case_id == case_id, AuditEvent.kind.in_(("task_ready", *_AUTOMATIC_STEPS)))
+        .order_by(AuditEvent.seq)
+    ).all()
+    ready_seq = {task_id: seq for seq, kind, task_id, *_rest in events if kind == "task_ready"}
+    steps = [_human_step(t, ready_seq.get(t["task_id"]), specs) for t in tasks_of_case(session, case_id)]
+    for seq, kind, _task_id, at, actor, element_id, data in events:
+        if kind in _AUTOMATIC_STEPS:
+            steps.append(_automatic_step(seq, kind, at, actor, element_id, data or {}, specs))
+    last = max((s["seq"] or 0 for s in steps), default=0) + 1
+    steps.sort(key=lambda s: (s["seq"] if s["seq"] is not None else last, s["started_at"] or datetime.min))
+    names = full_names(session, {s[key] for s in steps for key in ("actor", "dipicu_oleh", "claimed_by")})
+    for s in steps:
+        s["actor_name"] = SYSTEM_NAME if s["kind"] == "otomatis" else names.get(s["actor"] or "", s["actor"])
+        s["dipicu_oleh_name"] = names.get(s["dipicu_oleh"] or "", s["dipicu_oleh"])
+        s["claimed_name"] = names.get(s["claimed_by"] or "", s["claimed_by"])
+    return steps
+
+
+def full_names(session: Session, usernames: set[str | None]) -> dict[str, str]:
+    """Return ``{username: full name}`` for the given users (the username where no full name is set)."""
+    wanted = sorted(u for u in usernames if u)
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.full_name).where(User.username.in_(wanted))).all()
+    found = {username: full_name or username for username, full_name in rows}
+    if SYSTEM_ACTOR in wanted:
+        found.setdefault(SYSTEM_ACTOR, SYSTEM_NAME)
+    return found
+
+
+def _element_specs(version: ProcessVersion) -> dict[str, tuple[str, int | None, str | None]]:
+    """Return ``{element_id: (name, SOP step, lane)}`` of a process version's BPMN elements."""
+    found: dict[str, tuple[str, int | None, str | None]] = {}
+    for spec in iter_bpmn_task_specs(store.definition_of(version).spec):
+        step = properties_of(spec).get("sop.step")
+        name = getattr(spec, "bpmn_name", None) or spec.bpmn_id
+        if spec.bpmn_id not in found or step:
+            found[spec.bpmn_id] = (name, int(step) if step and step.isdigit() else None, spec.lane)
+    return found
+
+
+def _human_step(t: dict[str, Any], seq: int | None, specs: dict[str, Any]) -> dict[str, Any]:
+    done = t["state"] != "ready"
+    return {
+        "seq": seq,
+        "kind": "manusia",
+        "task_id": t["task_id"],
+        "element_id": t["element_id"],
+        "name": t["name"] or specs.get(t["element_id"], (t["element_id"],))[0],
+        "step": t["step"],
+        "lane": t["lane"],
+        "unit": t["unit"],
+        "label": t["label"],
+        "state": "completed" if done else "ready",
+        "actor": t["completed_by"] if done else None,
+        "claimed_by": t["claimed_by"],
+        "dipicu_oleh": None,
+        "started_at": t["ready_at"],
+        "finished_at": t["completed_at"],
+        "due_at": t["due_at"],
+        "duration_ms": None,
+    }
+
+
+def _automatic_step(
+    seq: int, kind: str, at: datetime, actor: str, element_id: str | None, data: Any, specs: dict[str, Any]
+) -> dict[str, Any]:
+    name, step, lane = specs.get(element_id or "", (element_id or "-", None, None))
+    data = data if isinstance(data, dict) else {}
+    recorded_step = data.get("step")
+    return {
+        "seq": seq,
+        "kind": "otomatis",
+        "task_id": None,
+        "element_id": element_id,
+        "name": name,
+        "step": int(recorded_step) if str(recorded_step or "").isdigit() else step,
+        "lane": data.get("lane") or lane,
+        "unit": None,
+        "label": data.get("operation"),
+        "state": "failed" if kind == "service_failed" else "completed",
+        "actor": SYSTEM_ACTOR,
+        "claimed_by": None,
+        # events recorded before ``dipicu_oleh`` existed carry the triggering user as their actor
+        "dipicu_oleh": data.get("dipicu_oleh") or (actor if actor != SYSTEM_ACTOR else None),
+        "started_at": at,
+        "finished_at": at if kind != "service_failed" else None,
+        "due_at": None,
+        "duration_ms": data.get("duration_ms"),
+        "message": data.get("message"),
+    }
 
 
 def task_row(r: HumanTask) -> dict[str, Any]:

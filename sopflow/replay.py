@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from handlers.registry import HandlerContext
 
 from . import serializer, store
-from .audit import jsonable
+from .audit import REFUSAL_KINDS, jsonable
 from .errors import NotFound
 from .files import CommandFiles, FileStore
 from .history import _latest_data
@@ -128,6 +128,8 @@ def _commands(events: list[AuditEvent]) -> list[tuple[AuditEvent, list[AuditEven
     """Split events into (command event, the events recorded with it)."""
     groups: list[tuple[AuditEvent, list[AuditEvent]]] = []
     for event in events:
+        if event.kind in REFUSAL_KINDS:
+            continue  # a refused submission changed nothing: there is nothing to re-execute or compare
         if event.kind in _COMMANDS:
             groups.append((event, [event]))
         elif groups:

@@ -1,18 +1,35 @@
-"""Files uploaded for a task before it is completed (API uploads, forms re-rendered after an error)."""
+"""Files uploaded for a task before it is completed (API uploads, forms re-rendered after an error).
+
+Also the trace a refused submission leaves: :func:`record_refusal` appends an
+``upload_rejected`` (per refused file) or ``form_refused`` event to the case's audit chain
+in a transaction of its own, after the refused command rolled back; the case's state is
+not touched.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import store
+from .audit import AuditLog
 from .errors import InvalidForm
 from .files import FileStore
 from .forms import check_upload, media_type_of, upload_fields
+from .logs import get_logger
 from .models import StagedUpload
+
+if TYPE_CHECKING:
+    from .db import Database
+
+log = get_logger(__name__)
+
+#: at most this many of a refusal's errors are kept in its audit event (the xlsx check lists every cell)
+MAX_REFUSAL_ERRORS = 50
 
 
 def stage(
@@ -74,3 +91,72 @@ def describe(row: StagedUpload, as_ref: bool = False) -> dict[str, Any]:
     """Return a staged upload as the API shows it, or as a FileRef."""
     ref = {"sha256": row.sha256, "filename": row.filename, "media_type": row.media_type, "size": row.size}
     return ref if as_ref else {"upload_id": row.id, "field": row.field, **ref}
+
+
+def refusal_records(
+    audit: AuditLog, task_id: str, element_id: str | None, exc: InvalidForm, filenames: dict[str, str]
+) -> None:
+    """Add the audit events of a refused submission to ``audit``.
+
+    One ``upload_rejected`` event per uploaded file whose field was refused, with ``field``,
+    ``filename``, ``alasan`` and ``pesan`` ("unggahan ditolak: <file>, <alasan>"); when no
+    uploaded file was refused, one ``form_refused`` event ("formulir ditolak: <alasan>").
+    Both carry the refusal's ``errors`` (at most :data:`MAX_REFUSAL_ERRORS`).
+    """
+    grouped = exc.field_errors()
+    errors = exc.errors[:MAX_REFUSAL_ERRORS]
+    refused_files = [(name, filenames[name]) for name in grouped if name in filenames]
+    for name, filename in refused_files:
+        reason = grouped[name][0] if len(grouped[name]) == 1 else exc.message
+        audit.add(
+            "upload_rejected",
+            task_id,
+            element_id,
+            field=name,
+            filename=filename,
+            alasan=reason,
+            pesan=f"unggahan ditolak: {filename}, {reason}",
+            errors=[e for e in errors if (e.get("field") or "") == name],
+        )
+    if not refused_files:
+        audit.add(
+            "form_refused",
+            task_id,
+            element_id,
+            fields=sorted(name for name in grouped if name),
+            alasan=exc.message,
+            pesan=f"formulir ditolak: {exc.message}",
+            errors=errors,
+        )
+
+
+def record_refusal(
+    db: Database,
+    now: datetime,
+    task_id: str,
+    actor: str,
+    exc: InvalidForm,
+    filenames: dict[str, str],
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append the audit events of a refused submission of ``task_id`` in a transaction of its own.
+
+    ``filenames`` maps upload fields to the names of the files sent; references to staged
+    uploads in ``data`` (``{"upload_id": ...}``) are named too. Nothing else changes. A failure
+    to record (database away) is logged and swallowed: the refusal itself still reaches the user.
+    """
+    try:
+        with db.unit_of_work() as session:
+            row = store.task_row(session, task_id)
+            store.lock_case(session, row.case_id)
+            named = dict(filenames)
+            for name, value in (data or {}).items():
+                if isinstance(value, dict) and set(value) == {"upload_id"} and name not in named:
+                    staged = session.get(StagedUpload, str(value["upload_id"]))
+                    if staged is not None:
+                        named[name] = staged.filename
+            audit = AuditLog(actor, now)
+            refusal_records(audit, row.id, row.element_id, exc, named)
+            audit.write(session, row.case_id)
+    except Exception:  # the refusal is what the user must see; its trace is best effort
+        log.exception("refusal not recorded", task_id=task_id, actor=actor)
