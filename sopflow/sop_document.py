@@ -1,11 +1,25 @@
-"""The official SOP document (Permendagri 52/2011 format) generated from a process definition.
+"""The official SOP document (Permenpan RB 35/2012, Permendagri 52/2011 format) generated from a process definition.
 
 Everything comes from the BPMN: the identity page from the process properties
 (``sop.nomor``, ``sop.judul``, dates, signatory, numbered lists ``sop.<list>.N``), the
 procedure table from the tasks carrying ``sop.step`` (supporting machine steps
-excluded), one Pelaksana column per lane in diagram order, and the Mutu Baku from
-each task's properties. Nothing here knows a particular SOP, so the printed SOP and
-the running process cannot drift apart.
+excluded), one Pelaksana column per lane in diagram order, the Mutu Baku from each
+task's properties and the flowchart from the sequence flows. Nothing here knows a
+particular SOP, so the printed SOP and the running process cannot drift apart.
+
+The flowchart technique: one vector drawing per page, made of DrawingML shapes
+(``wps``) anchored at absolute page positions, over a table whose row heights are
+fixed exactly. The alternative, shapes anchored inside each table cell, positions a
+shape relative to its cell, and a connector between two cells of different rows has
+no cell to belong to; Word and LibreOffice also disagree on how a shape in a cell
+follows the cell ("layout in table cell"). Fixing the heights instead lets
+:mod:`sopflow.sop_layout` decide the page breaks itself (one table per page, its two
+header rows repeated, a title line of exact height above it) and compute where every
+row is on its page; the symbols, continuous connectors with arrowheads, branch labels
+and numbered off-page connectors are then drawn at those coordinates
+(:mod:`sopflow.sop_drawing`) and render the same in LibreOffice's PDF export and in
+Word. Column widths come from text measurement (:mod:`sopflow.sop_text`), so no word
+is ever wider than its column and nothing is broken mid-word.
 """
 
 from __future__ import annotations
@@ -17,13 +31,28 @@ from typing import Any
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from .sop_drawing import DrawingWriter
+from .sop_layout import (
+    BODY_SIZE,
+    HEAD_SIZE,
+    MARGIN,
+    PAD_X,
+    PAD_Y,
+    PAGE_W,
+    TITLE_H,
+    Column,
+    Layout,
+    build_layout,
+    line_height,
+)
+from .sop_logo import placeholder_logo
 from .sop_steps import Step, collect_steps, format_tanggal, format_waktu, lane_order, numbered_list
-from .sop_symbols import symbol_aspect, symbol_png
+from .sop_text import longest_word, text_width
 from .spec_loader import ProcessDefinition
 
 LISTS = (
@@ -32,9 +61,11 @@ LISTS = (
     ("Peringatan", "sop.peringatan", "Pencatatan dan Pendataan", "sop.pencatatan"),
 )
 MUTU_BAKU = ("Persyaratan/Kelengkapan", "Waktu", "Output")
+MUTU_KEYS = ("persyaratan", "waktu", "output")
+IDENTITY_SIZE = 10.0
 FONT = "Arial"
 SHADE = "D9E2F3"
-PAGE_LONG, PAGE_SHORT, MARGIN = Cm(29.7), Cm(21.0), Cm(2.0)
+PAGE_LONG, PAGE_SHORT, MARGIN_EMU = Cm(29.7), Cm(21.0), Cm(2.0)
 _AFTER_SHD = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark", "w:tcPrChange")
 
 
@@ -118,7 +149,21 @@ def _heading(document: Any, lines: list[str], size: float = 12) -> None:
 # --- the document ------------------------------------------------------------------------------------------------
 
 
-def _identity_page(document: Any, props: dict[str, str], definition: ProcessDefinition, revised: str) -> None:
+def _identity_widths(labels: list[str], values: list[str], block: list[str]) -> list[Any]:
+    """Fit the identity table to its content: labels on one line, no word wider than its column."""
+    pad = 2 * 5.4 + 2  # Table Grid's cell margins, and a little slack
+    available = (PAGE_SHORT - 2 * MARGIN_EMU) / 12700
+    label = max(text_width(t, IDENTITY_SIZE, True) for t in labels) + pad
+    value_min = max(longest_word(t, IDENTITY_SIZE) for t in values) + pad
+    value_wish = min(max(text_width(t, IDENTITY_SIZE) for t in values) + pad, 230.0)
+    block_min = max(max(longest_word(t, IDENTITY_SIZE, True) for t in block) + pad, 150.0)
+    value = max(value_min, min(value_wish, available - label - block_min))
+    return [Pt(available - label - value), Pt(label), Pt(value)]
+
+
+def _identity_page(
+    document: Any, props: dict[str, str], definition: ProcessDefinition, revised: str, logo: bytes
+) -> None:
     judul = props.get("sop.judul", "").strip() or definition.name
     _heading(document, ["STANDAR OPERASIONAL PROSEDUR (SOP)", judul.upper()])
     document.add_paragraph()
@@ -143,8 +188,18 @@ def _identity_page(document: Any, props: dict[str, str], definition: ProcessDefi
     block.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     left = [props.get("sop.pemerintah", "").strip().upper(), ""] if props.get("sop.pemerintah", "").strip() else []
     left.append((props.get("sop.instansi", "").strip() or "-").upper())
-    _write(block, left, bold=True, size=10, center=True)
-    _set_widths(table, [Cm(6.5), Cm(4.0), Cm(6.5)])
+    picture = block.paragraphs[0]
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.paragraph_format.space_after = Pt(6)
+    picture.add_run().add_picture(io.BytesIO(logo), height=Cm(2.4))
+    for line in left:
+        paragraph = block.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.space_after = Pt(0)
+        run = paragraph.add_run(line)
+        run.bold, run.font.size = True, Pt(IDENTITY_SIZE)
+    values = [line for _, value in rows for line in value]
+    _set_widths(table, _identity_widths([label for label, _ in rows], values, left))
     document.add_paragraph()
     lists = document.add_table(rows=0, cols=2)
     lists.style, lists.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
@@ -159,81 +214,118 @@ def _identity_page(document: Any, props: dict[str, str], definition: ProcessDefi
     _set_widths(lists, [Cm(8.5), Cm(8.5)])
 
 
-def _procedure_widths(lanes: int) -> tuple[Any, list[Any]]:
-    """Return (lane column width, every column's width) filling a landscape A4 page."""
-    fixed = {"no": 1.0, "uraian": 4.6, "persyaratan": 3.2, "waktu": 1.8, "output": 2.8, "keterangan": 2.2}
-    available = (PAGE_LONG - 2 * MARGIN) / 360000  # EMU -> cm
-    lane_width = max(1.6, min(3.0, (available - sum(fixed.values())) / max(lanes, 1)))
-    fixed["uraian"] += max(0.0, available - sum(fixed.values()) - lane_width * lanes)
-    widths = [fixed["no"], fixed["uraian"], *[lane_width] * lanes]
-    widths += [fixed["persyaratan"], fixed["waktu"], fixed["output"], fixed["keterangan"]]
-    return Cm(lane_width), [Cm(w) for w in widths]
+def _row_height(row: Any, points: float) -> None:
+    """Fix a row's height exactly (the flowchart is drawn to it) and keep the row on one page."""
+    tr_pr = row._tr.get_or_add_trPr()
+    height = OxmlElement("w:trHeight")
+    height.set(qn("w:val"), str(round(points * 20)))
+    height.set(qn("w:hRule"), "exact")
+    tr_pr.append(height)
 
 
-def _side(from_index: int, to_index: int, vertical: str) -> str:
-    if to_index == from_index:
-        return vertical
-    return "right" if to_index > from_index else "left"
+def _cell_margins(table: Any) -> None:
+    """Set the table's cell margins to the ones the layout measured with."""
+    tbl_pr = table._tbl.tblPr
+    margins = OxmlElement("w:tblCellMar")
+    for side, value in (("top", PAD_Y), ("left", PAD_X), ("bottom", PAD_Y), ("right", PAD_X)):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), str(round(value * 20)))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    tbl_pr.append(margins)
 
 
-def _procedure_table(document: Any, steps: list[Step], lanes: list[str]) -> None:
-    lane_width, widths = _procedure_widths(len(lanes))
-    columns = 2 + len(lanes) + len(MUTU_BAKU) + 1
-    table = document.add_table(rows=2, cols=columns)
-    table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
-    first_lane, first_mutu = 2, 2 + len(lanes)
-    for title, col in (("No", 0), ("Uraian Kegiatan", 1), ("Keterangan", columns - 1)):
-        merged = table.cell(0, col).merge(table.cell(1, col))
-        _write(merged, title, bold=True, center=True)
-    pelaksana = table.cell(0, first_lane).merge(table.cell(0, first_mutu - 1))
-    _write(pelaksana, "Pelaksana", bold=True, center=True)
-    mutu = table.cell(0, first_mutu).merge(table.cell(0, first_mutu + len(MUTU_BAKU) - 1))
-    _write(mutu, "Mutu Baku", bold=True, center=True)
-    for offset, lane in enumerate(lanes):
-        _write(table.cell(1, first_lane + offset), lane, bold=True, center=True, size=8)
-    for offset, title in enumerate(MUTU_BAKU):
-        _write(table.cell(1, first_mutu + offset), title, bold=True, center=True, size=8)
-    for row in table.rows:
-        _repeat_header(row)
-        for cell in row.cells:
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            _shade(cell)
-    lane_index = {lane: i for i, lane in enumerate(lanes)}
-    image_width = min(lane_width - Cm(0.45), Cm(2.2))
+def _cell_text(cell: Any, text: str, *, bold: bool = False, size: float = BODY_SIZE, center: bool = False) -> None:
+    """Write one paragraph per line of ``text`` at the exact line height the layout counted."""
+    for index, line in enumerate(text.split("\n")):
+        paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
+        fmt = paragraph.paragraph_format
+        fmt.space_before, fmt.space_after = Pt(0), Pt(0)
+        fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(line_height(size))
+        if center:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(line)
+        run.bold, run.font.size = bold, Pt(size)
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+
+
+def _procedure_texts(steps: list[Step]) -> dict[str, list[str]]:
+    """Return the text of every text column, one entry per step (branches of decisions in Keterangan)."""
+    texts: dict[str, list[str]] = {key: [] for key in ("no", "uraian", "persyaratan", "waktu", "output", "keterangan")}
     for position, step in enumerate(steps):
+        props = step.props
+        texts["no"].append(str(position + 1))
+        texts["uraian"].append(step.uraian)
+        texts["persyaratan"].append(props.get("sop.persyaratan", "").strip() or "-")
+        texts["waktu"].append(format_waktu(props))
+        texts["output"].append(props.get("sop.output", "").strip() or "-")
+        keterangan = [props.get("sop.keterangan", "").strip(), *step.branches]
+        texts["keterangan"].append("\n".join(k for k in keterangan if k and k != "-") or "-")
+    return texts
+
+
+def _title_paragraph(document: Any, text: str, page_break: bool) -> Any:
+    """Add the line above each page's table: exactly TITLE_H high, so the table starts where the layout says."""
+    size = 11.0
+    while size > 7 and text_width(text, size, True) > PAGE_W - 2 * MARGIN:
+        size -= 0.5
+    paragraph = document.add_paragraph()
+    fmt = paragraph.paragraph_format
+    fmt.space_before, fmt.space_after, fmt.page_break_before = Pt(0), Pt(0), page_break
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(TITLE_H)
+    run = paragraph.add_run(text)
+    run.bold, run.font.size = True, Pt(size)
+    return paragraph
+
+
+def _procedure_pages(document: Any, steps: list[Step], lanes: list[str], judul: str) -> Layout:
+    """Add one title line, one table (header rows and that page's steps) and its flowchart per page."""
+    columns = [Column("no", "No"), Column("uraian", "Uraian Kegiatan")]
+    columns += [Column(f"lane{i}", lane) for i, lane in enumerate(lanes)]
+    columns += [Column(key, title) for key, title in zip(MUTU_KEYS, MUTU_BAKU, strict=True)]
+    columns.append(Column("keterangan", "Keterangan"))
+    texts = _procedure_texts(steps)
+    layout = build_layout(steps, columns, texts, lanes)
+    writer = DrawingWriter()
+    for number, page in enumerate(layout.pages):
+        title = _title_paragraph(document, f"SOP : {judul.upper()}", page_break=number > 0)
+        for shape in page.shapes:
+            title._p.append(writer.symbol(shape))
+        for points in page.connectors:
+            title._p.append(writer.connector(points))
+        for label in page.labels:
+            title._p.append(writer.label(label))
+        _page_table(document, layout, page.rows, texts, len(lanes))
+    return layout
+
+
+def _page_table(document: Any, layout: Layout, rows: list[int], texts: dict[str, list[str]], lanes: int) -> None:
+    columns = layout.columns
+    table = document.add_table(rows=2, cols=len(columns))
+    table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
+    _cell_margins(table)
+    first_lane, first_mutu = 2, 2 + lanes
+    for title, col in (("No", 0), ("Uraian Kegiatan", 1), ("Keterangan", len(columns) - 1)):
+        _cell_text(table.cell(0, col).merge(table.cell(1, col)), title, bold=True, size=HEAD_SIZE, center=True)
+    pelaksana = table.cell(0, first_lane).merge(table.cell(0, first_mutu - 1))
+    _cell_text(pelaksana, "Pelaksana", bold=True, size=HEAD_SIZE, center=True)
+    mutu = table.cell(0, first_mutu).merge(table.cell(0, first_mutu + len(MUTU_BAKU) - 1))
+    _cell_text(mutu, "Mutu Baku", bold=True, size=HEAD_SIZE, center=True)
+    for position in range(first_lane, len(columns) - 1):
+        _cell_text(table.cell(1, position), columns[position].title, bold=True, size=HEAD_SIZE, center=True)
+    for row, height in zip(table.rows, layout.header_heights, strict=True):
+        _repeat_header(row)
+        _row_height(row, height)
+        for cell in row.cells:
+            _shade(cell)
+    for index in rows:
         row = table.add_row()
         _no_split(row)
-        cells = row.cells
-        _write(cells[0], str(position + 1), center=True)
-        _write(cells[1], step.uraian)
-        props = step.props
-        mutu_values = [props.get("sop.persyaratan", "").strip() or "-", format_waktu(props)]
-        mutu_values.append(props.get("sop.output", "").strip() or "-")
-        for offset, value in enumerate(mutu_values):
-            _write(cells[first_mutu + offset], value, center=offset == 1)
-        _write(cells[-1], props.get("sop.keterangan", "").strip() or "-")
-        for cell in cells:
-            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        here = lane_index[step.lane]
-        entry = _side(here, lane_index[steps[position - 1].lane], "top") if position else None
-        exit_ = _side(here, lane_index[steps[position + 1].lane], "down") if position + 1 < len(steps) else None
-        png = symbol_png(step.symbol, step.label, entry, exit_)
-        cell = cells[first_lane + here]
-        paragraph = cell.paragraphs[0]
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.paragraph_format.space_after = Pt(0)
-        paragraph.add_run().add_picture(io.BytesIO(png), width=image_width, height=int(image_width * symbol_aspect()))
-        for branch in step.branches:
-            _write_branch(cell, branch)
-    _set_widths(table, widths)
-
-
-def _write_branch(cell: Any, text: str) -> None:
-    paragraph = cell.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.paragraph_format.space_after = Pt(0)
-    run = paragraph.add_run(text)
-    run.font.size, run.italic = Pt(7), True
+        _row_height(row, layout.heights[index])
+        for position, column in enumerate(columns):
+            if column.key in texts:
+                _cell_text(row.cells[position], texts[column.key][index], center=column.key in ("no", "waktu"))
+    _set_widths(table, [Pt(c.width) for c in columns])
 
 
 def _signature(document: Any, props: dict[str, str], place: str) -> None:
@@ -256,11 +348,20 @@ def _signature(document: Any, props: dict[str, str], place: str) -> None:
         run.underline = kind == "name"
 
 
-def render_sop_document(definition: ProcessDefinition, revised_on: date | None = None) -> bytes:
-    """Return the official SOP of a process as a .docx: identity page, procedure table, signature.
+def render_sop_document(
+    definition: ProcessDefinition,
+    revised_on: date | None = None,
+    *,
+    version: int | None = None,
+    logo: bytes | None = None,
+) -> bytes:
+    """Return the official SOP of a process as a .docx: identity page, procedure table with flowchart, signature.
 
-    ``revised_on`` (the day a new version is published) replaces ``sop.tanggal_revisi``.
-    Dates are written in Indonesian; empty values print as ``-``.
+    ``revised_on`` and ``version`` are the publish date and number of the diagram's
+    version (callers pass them from the published ``ProcessVersion``); they fill
+    "Tanggal Revisi" (``sop.tanggal_revisi`` when absent). ``logo`` is the office's
+    logo image (PNG/JPEG bytes); a neutral placeholder is used without one. Dates are
+    written in Indonesian; empty values print as ``-``.
     """
     props = definition.properties
     steps = collect_steps(definition)
@@ -271,6 +372,8 @@ def render_sop_document(definition: ProcessDefinition, revised_on: date | None =
             if step.lane not in lanes:
                 lanes.append(step.lane)
     revised = format_tanggal(revised_on) if revised_on else format_tanggal(props.get("sop.tanggal_revisi"))
+    if version is not None:
+        revised = f"{revised} (versi {version})"
     place = props.get("sop.tempat", "").strip() or str((definition.config.get("instansi") or {}).get("kota", ""))
 
     document = Document()
@@ -280,16 +383,14 @@ def render_sop_document(definition: ProcessDefinition, revised_on: date | None =
     section = document.sections[0]
     section.page_width, section.page_height = PAGE_SHORT, PAGE_LONG
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, MARGIN)
-    _identity_page(document, props, definition, revised)
+        setattr(section, side, MARGIN_EMU)
+    _identity_page(document, props, definition, revised, logo or placeholder_logo())
 
     landscape = document.add_section(WD_SECTION.NEW_PAGE)
     landscape.orientation = WD_ORIENT.LANDSCAPE
     landscape.page_width, landscape.page_height = PAGE_LONG, PAGE_SHORT
     judul = props.get("sop.judul", "").strip() or definition.name
-    _heading(document, [f"SOP : {judul.upper()}"], size=11)
-    document.add_paragraph().paragraph_format.space_after = Pt(0)
-    _procedure_table(document, steps, lanes)
+    _procedure_pages(document, steps, lanes, judul)
     _signature(document, props, place)
 
     document.core_properties.title = f"SOP {props.get('sop.nomor', '')} {judul}".strip()

@@ -40,6 +40,15 @@ class Step:
     symbol: str = "process"
     label: str = ""
     branches: list[str] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A flow from one step to the next: ``target`` is the row index of the step reached, or None for the end."""
+
+    target: int | None
+    label: str = ""
 
 
 def format_tanggal(value: str | date | None) -> str:
@@ -94,9 +103,9 @@ def _is_row(task_spec: Any) -> bool:
     """Tell whether a spec is an SOP step shown as a row (a person's task or a non-supporting machine step)."""
     if _step_number(task_spec) is None:
         return False
-    if is_human(task_spec):
-        return True
-    return isinstance(task_spec, (ServiceTask, ScriptTask)) and not is_supporting(task_spec)
+    if is_supporting(task_spec):  # a helper of a numbered step (e.g. signing its document)
+        return False
+    return is_human(task_spec) or isinstance(task_spec, (ServiceTask, ScriptTask))
 
 
 def collect_steps(definition: ProcessDefinition) -> list[Step]:
@@ -167,16 +176,43 @@ def _target_step(node: Any, numbers: dict[str, int]) -> str:
     return "?"
 
 
+def _reached(node: Any, rows: dict[str, int], own: str) -> list[int | None]:
+    """Return every step (row index) or end (None) reached first from ``node`` (through gateways and events)."""
+    pending, seen, found = [node], set(), []
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        bpmn_id = getattr(current, "bpmn_id", None)
+        if bpmn_id in rows and bpmn_id != own:
+            target: int | None = rows[bpmn_id]
+        elif isinstance(current, EndEvent):
+            target = None
+        else:
+            pending.extend(current.outputs)
+            continue
+        if target not in found:
+            found.append(target)
+    return found
+
+
 def _assign_symbols(steps: list[Step], flow_names: dict[tuple[str, str], str]) -> None:
     numbers = {s.bpmn_id: s.number for s in steps}
+    rows = {s.bpmn_id: index for index, s in enumerate(steps)}
     for index, step in enumerate(steps):
         gateway = _decision_gateway(step)
         if gateway is not None:
             step.symbol = "decision"
+            defaults = iter(("Ya", "Tidak") if len(gateway.outputs) == 2 else ())
             for out in gateway.outputs:
                 name = flow_names.get((gateway.bpmn_id, getattr(out, "bpmn_id", None)), "")
                 target = _target_step(out, numbers)
                 step.branches.append(f"{name} → {target}" if name else f"→ {target}")
+                label = name or next(defaults, "")
+                step.edges.extend(Edge(t, label) for t in _reached(out, rows, step.bpmn_id))
+        else:
+            step.edges = [Edge(t) for out in _outputs(step.specs) for t in _reached(out, rows, step.bpmn_id)]
         if index == 0:
             step.symbol, step.label = "terminator", "Mula"
         elif index == len(steps) - 1 and gateway is None:
