@@ -5,6 +5,8 @@
 - ``sopflow users revoke-token TOKEN_ID``: revoke one token.
 - ``sopflow users password USERNAME [--password P]``: set a new password (generated and
   printed when none is given); every web session of the user ends.
+- ``sopflow users sync``: apply the LDAP directory and the mapping file to every account
+  (created / changed / retired / unchanged), for the scheduler (:mod:`sopflow.identity.sync`).
 
 ``sopflow users token USERNAME --days N`` (in :mod:`sopflow.cli`) issues a token.
 """
@@ -61,8 +63,38 @@ def cmd_users_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_sync(args: argparse.Namespace) -> int:
+    """Apply the LDAP directory to every account and print what changed (exit 1 when the directory is down)."""
+    from .identity.ldap_directory import DirectoryUnavailable, LdapDirectory
+    from .identity.mapping import load_mapping
+    from .identity.sync import sync_directory
+
+    engine = engine_from_args(args)
+    settings = engine.settings
+    if not settings.ldap_enabled or settings.identity_mapping_file is None:
+        print("Sinkronisasi memerlukan LDAP_URL, LDAP_USER_BASE dan IDENTITY_MAPPING_FILE.")
+        return 2
+    mapping = load_mapping(settings.identity_mapping_file)
+    try:
+        report = sync_directory(engine, LdapDirectory(settings), mapping)
+    except DirectoryUnavailable as exc:
+        print(f"{exc.message} Tidak ada akun yang diubah.")
+        return 1
+    for label, names in (
+        ("dibuat", report.created),
+        ("berubah", report.changed),
+        ("dipensiunkan", report.retired),
+        ("tetap", report.unchanged),
+        ("dilewati (tidak dipetakan)", report.skipped),
+    ):
+        print(f"{label}: {len(names)}" + (f" ({', '.join(names)})" if names else ""))
+    if report.released_tasks:
+        print(f"tugas dikembalikan ke lane: {len(report.released_tasks)}")
+    return 0
+
+
 def add_user_commands(users: Any, add: Callable[[Any, str, Handler, str], argparse.ArgumentParser]) -> None:
-    """Add ``tokens``, ``revoke-token`` and ``password`` to the ``users`` command group."""
+    """Add ``tokens``, ``revoke-token``, ``password`` and ``sync`` to the ``users`` command group."""
     p = add(users, "tokens", cmd_users_tokens, "daftar token API pengguna (dibuat, terakhir dipakai, kedaluwarsa)")
     p.add_argument("username")
     p = add(users, "revoke-token", cmd_users_revoke_token, "cabut satu token API")
@@ -70,6 +102,7 @@ def add_user_commands(users: Any, add: Callable[[Any, str, Handler, str], argpar
     p = add(users, "password", cmd_users_password, "ganti kata sandi pengguna (mengakhiri semua sesinya)")
     p.add_argument("username")
     p.add_argument("--password", help="kata sandi baru (bawaan: dibuat acak dan dicetak)")
+    add(users, "sync", cmd_users_sync, "sinkronkan akun dengan direktori LDAP dan berkas pemetaan")
 
 
 def _stamp(value: datetime | None) -> str:

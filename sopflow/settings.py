@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import DeploymentError
+from .identity.config import IDENTITY_TEXT_FIELDS, check_identity_settings
 from .resources import builtin_processes_dir, builtin_samples_dir, builtin_templates_dir, require_dir, require_file
 
 # The repository checkout; only tests that test the checkout itself use it. Runtime code
@@ -55,11 +56,31 @@ ENV_VARIABLES: dict[str, tuple[str, ...]] = {
     "session_cookie_secure": ("SESSION_COOKIE_SECURE",),
     "hsts_seconds": ("HSTS_SECONDS",),
     "api_token_days": ("API_TOKEN_DAYS",),
+    "signing_trust_roots": ("SIGNING_TRUST_ROOTS",),
+    "oidc_issuer": ("OIDC_ISSUER",),
+    "oidc_client_id": ("OIDC_CLIENT_ID",),
+    "oidc_client_secret": ("OIDC_CLIENT_SECRET",),
+    "oidc_scopes": ("OIDC_SCOPES",),
+    "oidc_username_claim": ("OIDC_USERNAME_CLAIM",),
+    "oidc_groups_claim": ("OIDC_GROUPS_CLAIM",),
+    "ldap_url": ("LDAP_URL",),
+    "ldap_bind_dn": ("LDAP_BIND_DN",),
+    "ldap_bind_password": ("LDAP_BIND_PASSWORD",),
+    "ldap_user_base": ("LDAP_USER_BASE",),
+    "ldap_user_filter": ("LDAP_USER_FILTER",),
+    "ldap_group_attribute": ("LDAP_GROUP_ATTRIBUTE",),
+    "ldap_group_base": ("LDAP_GROUP_BASE",),
+    "ldap_start_tls": ("LDAP_START_TLS",),
+    "ldap_ca_file": ("LDAP_CA_FILE",),
+    "ldap_allow_plain": ("LDAP_ALLOW_PLAIN",),
+    "identity_mapping_file": ("IDENTITY_MAPPING_FILE",),
+    "local_login": ("LOCAL_LOGIN",),
 }
 CONFIG_VARIABLE = "SOPFLOW_CONFIG"
 LOG_FORMATS = ("json", "console")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MODES = ("production", "embedded")
+LOCAL_LOGIN_POLICIES = ("all", "admin_only")
 # Values that are obviously not secret; outside embedded mode they refuse to start.
 PLACEHOLDER_SECRET_KEYS = frozenset(
     {"changeme", "change-me", "change_me", "secret", "secret-key", "dev", "development", "sopflow", "rahasia", "ganti"}
@@ -113,6 +134,39 @@ class Settings:
     session_cookie_secure: bool | None = None
     hsts_seconds: int = 0
     api_token_days: int = 90
+    # sign-in with the office's directory (sopflow/identity): OpenID Connect, LDAP, the
+    # mapping file of groups to lanes/units/roles, and who may still use a local password
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = field(default=None, repr=False)
+    oidc_scopes: str = "openid profile email"
+    oidc_username_claim: str = "preferred_username"
+    oidc_groups_claim: str = "groups"
+    ldap_url: str | None = None
+    ldap_bind_dn: str | None = None
+    ldap_bind_password: str | None = field(default=None, repr=False)
+    ldap_user_base: str | None = None
+    ldap_user_filter: str = "(&(objectClass=inetOrgPerson)(uid={username}))"
+    ldap_group_attribute: str = "memberOf"
+    ldap_group_base: str | None = None
+    ldap_start_tls: bool = False
+    ldap_ca_file: Path | None = None
+    ldap_allow_plain: bool = False
+    identity_mapping_file: Path | None = None
+    local_login: str = "all"
+    # electronic signatures (sopflow/signing): PEM files of the roots a signer's certificate
+    # must chain to for `sopflow audit verify` (none: the chain is not judged)
+    signing_trust_roots: tuple[Path, ...] = ()
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether "Masuk dengan SSO" (OpenID Connect) is configured."""
+        return bool(self.oidc_issuer)
+
+    @property
+    def ldap_enabled(self) -> bool:
+        """Whether the login form checks passwords against LDAP."""
+        return bool(self.ldap_url)
 
     @property
     def files_dir(self) -> Path:
@@ -248,9 +302,17 @@ class Settings:
             "session_cookie_secure": get("session_cookie_secure", _boolean),
             "hsts_seconds": get("hsts_seconds", _integer(0, 2 * 365 * 24 * 3600)),
             "api_token_days": get("api_token_days", _integer(1, 3650)),
+            **{name: get(name, _text) for name in IDENTITY_TEXT_FIELDS},
+            "ldap_start_tls": get("ldap_start_tls", _boolean),
+            "ldap_allow_plain": get("ldap_allow_plain", _boolean),
+            "ldap_ca_file": get("ldap_ca_file", _path),
+            "identity_mapping_file": get("identity_mapping_file", _path),
+            "local_login": get("local_login", _choice(LOCAL_LOGIN_POLICIES)),
+            "signing_trust_roots": get("signing_trust_roots", _path_list),
         }
         if values["smtp_starttls"] and values["smtp_ssl"]:
             raise DeploymentError("Pengaturan tidak sah: SMTP_STARTTLS dan SMTP_SSL tidak boleh aktif bersamaan.")
+        check_identity_settings(values)
         return cls(database_url=url, data_dir=folder, **{k: v for k, v in values.items() if v is not None})
 
 
@@ -287,6 +349,16 @@ def _text(value: Any, source: str, _base: Path | None) -> str:
 def _path(value: Any, source: str, base: Path | None) -> Path:
     path = Path(_text(value, source, base)).expanduser()
     return (base / path if base and not path.is_absolute() else path).resolve()
+
+
+def _path_list(value: Any, source: str, base: Path | None) -> tuple[Path, ...]:
+    """Read existing files from a list (TOML) or a text separated by ``os.pathsep`` or commas."""
+    items = value if isinstance(value, list) else str(value).replace(os.pathsep, ",").split(",")
+    paths = tuple(_path(str(item).strip(), source, base) for item in items if str(item).strip())
+    for path in paths:
+        if not path.is_file():
+            raise _invalid(source, "daftar berkas PEM yang ada", str(path))
+    return paths
 
 
 def _timezone(value: Any, source: str, base: Path | None) -> str:

@@ -12,7 +12,7 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .authz import ROLE_ACTOR, ROLES
+from .authz import ROLE_ACTOR, ROLE_ADMIN, ROLES
 from .errors import InvalidForm, NotFound
 from .models import User
 
@@ -90,18 +90,27 @@ def add_user(
     return row
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
+def authenticate(session: Session, username: str, password: str, local_login: str = "all") -> User | None:
     """Return the active user whose password matches, else None.
 
     The same scrypt work is done whatever the outcome: an unknown username is checked
     against a dummy hash, an inactive user's password is still verified, so the answer
-    time does not tell which usernames exist.
+    time does not tell which usernames exist. Only local accounts (``auth_source``
+    "local") have a password here; with ``local_login`` "admin_only" (setting
+    ``LOCAL_LOGIN``) only local admins — the break-glass accounts — may use it.
     """
     row = session.scalar(select(User).where(User.username == username))
     matches = verify_password(password, row.password_hash if row is not None else _dummy_hash())
-    if row is None or not row.active or not matches:
+    if row is None or not row.active or not matches or not local_login_allowed(row, local_login):
         return None
     return row
+
+
+def local_login_allowed(row: User, local_login: str) -> bool:
+    """Tell whether ``row`` may sign in with a local password under the ``LOCAL_LOGIN`` policy."""
+    if (row.auth_source or "local") != "local":
+        return False
+    return local_login != "admin_only" or ROLE_ADMIN in (row.roles or [])
 
 
 def session_epoch(session: Session, username: str) -> int | None:

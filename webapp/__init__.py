@@ -102,6 +102,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import security, tokens_pages
 
     app.register_blueprint(tokens_pages.bp)
+    from . import sso_pages
+
+    sso_pages.init_app(app, settings)  # directory sign-in (OIDC, LDAP); the mapping file is checked here
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
 

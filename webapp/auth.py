@@ -13,8 +13,9 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 
 from sopflow import authz, inbox, users
 from sopflow.authz import ROLE_ADMIN
+from sopflow.identity import events
 
-from . import security
+from . import security, sso_pages
 
 bp = Blueprint("auth", __name__)
 
@@ -128,8 +129,10 @@ def require_login() -> Any:
 def login() -> Any:
     """Show the login form; on POST check the password and start a session.
 
-    Failed sign-ins are counted per account and per address; past the budget the form
-    answers 429 with ``Retry-After`` without checking the password (:mod:`webapp.security`).
+    The local password is checked first (under the ``LOCAL_LOGIN`` policy), then, when
+    LDAP is configured, the directory (:func:`webapp.sso_pages.ldap_sign_in`). Failed
+    sign-ins are counted per account and per address; past the budget the form answers
+    429 with ``Retry-After`` without checking the password (:mod:`webapp.security`).
     """
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("inbox.index"))
@@ -142,38 +145,61 @@ def login() -> Any:
             page = render_template("auth/login.html", error=message, username=username)
             return page, 429, security.retry_headers(wait)
         password = request.form.get("password", "")
+        policy = current_app.extensions["sopflow"].settings.local_login
         with current_app.extensions["sopflow"].db.reading() as db_session:
-            row = users.authenticate(db_session, username, password) if username and password else None
+            row = users.authenticate(db_session, username, password, policy) if username and password else None
             profile = inbox.user_profile(db_session, row.username) if row is not None else None
             epoch = users.session_epoch(db_session, row.username) if row is not None else None
+        via, refusal = "lokal", None
+        if (profile is None or epoch is None) and username and password and sso_pages.ldap_configured():
+            via = "ldap"
+            profile, epoch, refusal = sso_pages.ldap_sign_in(username, password)
         if profile is None or epoch is None:
-            security.attempts().failed(security.LOGIN, username)
-            error = LOGIN_FAILED
+            if refusal is None or refusal.counts:
+                security.attempts().failed(security.LOGIN, username)
+            if refusal is None:
+                sso_pages.record(events.REFUSED, username, via=via, reason="password")
+            error = refusal.message if refusal else LOGIN_FAILED
         else:
             security.attempts().succeeded(security.LOGIN, username)
-            session.clear()
-            session.permanent = True
-            security.start_session(epoch)
-            login_user(WebUser(profile))
-            flash(f"Selamat datang, {profile.get('full_name') or profile['username']}.", "sukses")
-            return redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
+            start_web_session(profile, epoch)
+            sso_pages.record(events.SIGNED_IN, profile["username"], via=via)
+            return redirect(safe_next(request.args.get("next")) or url_for("inbox.index"))
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, username=username), status
 
 
+def start_web_session(profile: dict[str, Any], epoch: int) -> None:
+    """Start the web session of a user whose credentials were checked (password, LDAP or OIDC)."""
+    session.clear()
+    session.permanent = True
+    security.start_session(epoch)
+    login_user(WebUser(profile))
+    flash(f"Selamat datang, {profile.get('full_name') or profile['username']}.", "sukses")
+
+
 @bp.post("/keluar")
 def logout() -> Any:
-    """End the session: the user's session generation is bumped, so no copy of the cookie works any more."""
+    """End the session: the user's session generation is bumped, so no copy of the cookie works any more.
+
+    After an OpenID sign-in the browser then goes on to the provider's logout (``/keluar/sso``).
+    """
+    hint = sso_pages.logout_hint()
     if current_user.is_authenticated:
+        username = current_user.username
         with current_app.extensions["sopflow"].db.unit_of_work() as db_session:
-            users.end_sessions(db_session, current_user.username)
+            users.end_sessions(db_session, username)
+        sso_pages.record(events.SIGNED_OUT, username)
     logout_user()
     session.clear()
     flash("Anda telah keluar.", "info")
+    if hint:
+        session[sso_pages.LOGOUT_HINT] = hint
+        return redirect(url_for("sso.provider_logout"))
     return redirect(url_for("auth.login"))
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Accept only a local path as the post-login destination.
 
     A control character (CR/LF would split the ``Location`` header; Werkzeug refuses it with a

@@ -1,0 +1,83 @@
+"""``sopflow users sync``: apply the directory to every account without waiting for sign-ins.
+
+Reads every person of the LDAP directory (:meth:`LdapDirectory.all_users`), applies each
+through :func:`sopflow.identity.provisioning.apply_identity` (created / changed /
+unchanged / retired), then retires the LDAP accounts of sopflow whose person is no longer
+in the directory at all. Runnable from the scheduler (cron, systemd timer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from ..models import User
+from .ldap_directory import SOURCE, LdapDirectory
+from .mapping import IdentityMapping
+from .provisioning import (
+    CHANGED,
+    CREATED,
+    REFUSED,
+    RETIRED,
+    UNCHANGED,
+    DirectoryIdentity,
+    ProvisionResult,
+    apply_identity,
+)
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+
+@dataclass
+class SyncReport:
+    """Usernames by outcome; ``skipped``: directory people mapped to nothing who have no account."""
+
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    released_tasks: list[str] = field(default_factory=list)
+
+    def add(self, result: ProvisionResult) -> None:
+        """Count one result of :func:`apply_identity`."""
+        bucket = {
+            CREATED: self.created,
+            CHANGED: self.changed,
+            RETIRED: self.retired,
+            UNCHANGED: self.unchanged,
+            REFUSED: self.skipped,
+        }[result.outcome]
+        bucket.append(result.username)
+        self.released_tasks.extend(result.released)
+
+
+def sync_directory(engine: Engine, directory: LdapDirectory, mapping: IdentityMapping) -> SyncReport:
+    """Apply every directory person, then retire LDAP accounts no longer in the directory; return the report.
+
+    Raises DirectoryUnavailable when the directory cannot be read (nothing is retired then).
+    """
+    report = SyncReport()
+    people = directory.all_users()
+    seen = set()
+    for person in people:
+        if not person.username:
+            continue
+        seen.add(person.subject)
+        report.add(apply_identity(engine, person, mapping, via="sync"))
+    with engine.db.reading() as session:
+        gone = session.scalars(
+            select(User).where(User.auth_source == SOURCE, User.active.is_(True)).order_by(User.username)
+        ).all()
+        gone = [(u.username, u.external_subject) for u in gone if u.external_subject not in seen]
+    for username, subject in gone:
+        vanished = DirectoryIdentity(source=SOURCE, subject=subject or "", username=username)
+        report.add(apply_identity(engine, vanished, _NOTHING, via="sync"))
+    return report
+
+
+#: a mapping that grants nothing: applying it retires the account
+_NOTHING = IdentityMapping(rules=())
