@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +45,7 @@ KIND_LABELS = {
     "script_run": "Skrip",
     "gateway_passed": "Keputusan/percabangan",
     "document_stored": "Dokumen disimpan",
+    "engine_resumed": "Dilanjutkan mesin",
 }
 #: A value whose pretty JSON is longer than this (or spans lines) is shown folded.
 BIG_VALUE = 120
@@ -97,10 +98,103 @@ def index() -> Any:
 @bp.get("/kasus/<case_id>")
 @role_required(*AUDIT_ROLES)
 def timeline(case_id: str) -> Any:
-    """Show every event of a case in order, with data changes, documents, hashes and the integrity check."""
+    """Show a case's events, 50 a page, filtered by step, actor, kind and dates, with the integrity check.
+
+    Query: ``halaman`` (page), ``langkah`` (step), ``pelaku`` (actor), ``jenis`` (kind), ``dari`` /
+    ``sampai`` (dates, inclusive, office time zone), ``tanggal`` (jump to the first event of that day)
+    and ``peristiwa`` (permalink: the page holding that event, whose row is ``#event-<seq>``).
+    """
     with _ext().db.reading() as session:
-        record = _case_record(session, case_id)
-    return render_template("auditor/timeline.html", **record, status_labels=STATUS_LABELS)
+        summary = inbox.case_summary(session, case_id)
+        facets = history.event_facets(session, case_id)
+        filters, chosen, problems = _timeline_filters(facets)
+        seq = request.args.get("peristiwa", "").strip()
+        jump = _parse_date(request.args.get("tanggal", "").strip())
+        page_arg = request.args.get("halaman", "").strip()
+        found = history.event_page(
+            session,
+            case_id,
+            filters,
+            page=int(page_arg) if page_arg.isdigit() else 1,
+            at_seq=int(seq) if seq.isdigit() else None,
+            at_time=_utc_midnight(jump) if jump and not seq.isdigit() else None,
+        )
+        chain = verify_database(session, _ext().settings.data_dir, case_id)
+        documents = inbox.documents_of_case(session, case_id)
+        stored = history.event_page(session, case_id, history.EventFilter(kinds=("document_stored",)), per_page=10**9)
+    if request.args.get("tanggal", "").strip() and jump is None:
+        problems.append("Tanggal tujuan tidak dikenali; gunakan format tanggal yang benar.")
+    files = _ext().engine.services.files
+    documents = [{**d, "intact": files.verify(d["sha256"])} for d in documents]
+    links = _DocumentLinks(documents)
+    doc_ids = {e["seq"]: links.take(e["data"] or {}) for e in stored["events"]}
+    problems_of_case = [p for p in chain.problems if p["case_id"] in (case_id, "-")]
+    first_broken = min((p["seq"] for p in problems_of_case if p["case_id"] == case_id), default=None)
+    step_of = {element: number for number, elements in facets["steps"].items() for element in elements}
+    events = [
+        _event_view(e, step_of.get(e["element_id"]), first_broken, doc_ids.get(e["seq"])) for e in found["events"]
+    ]
+    return render_template(
+        "auditor/timeline.html",
+        case=summary,
+        events=events,
+        paging=found,
+        facets=facets,
+        chosen=chosen,
+        query={key: value for key, value in chosen.items() if value and key != "tanggal"},
+        filtered=any(v for k, v in chosen.items() if k != "tanggal"),
+        filter_problems=problems,
+        kind_labels=KIND_LABELS,
+        target=int(seq) if seq.isdigit() else None,
+        documents=documents,
+        chain=chain,
+        first_broken=first_broken,
+        problems=problems_of_case,
+        unreadable=_unreadable_documents(stored["events"]),
+        status_labels=STATUS_LABELS,
+    )
+
+
+def _timeline_filters(facets: dict[str, Any]) -> tuple[history.EventFilter, dict[str, str], list[str]]:
+    """Read the timeline's filter arguments; return the engine filter, the values to show again, and problems."""
+    chosen = {
+        key: request.args.get(key, "").strip() for key in ("langkah", "pelaku", "jenis", "dari", "sampai", "tanggal")
+    }
+    problems: list[str] = []
+    elements = None
+    if chosen["langkah"]:
+        step = int(chosen["langkah"]) if chosen["langkah"].isdigit() else None
+        elements = tuple(facets["steps"].get(step, ())) if step is not None else ()
+    since, until = _parse_date(chosen["dari"]), _parse_date(chosen["sampai"])
+    for key, value in (("dari", since), ("sampai", until)):
+        if chosen[key] and value is None:
+            problems.append(f"Tanggal \u201c{chosen[key]}\u201d tidak dikenali.")
+    if since and until and until < since:
+        problems.append("Tanggal akhir lebih awal dari tanggal mulai: tidak ada peristiwa di rentang itu.")
+    filters = history.EventFilter(
+        actor=chosen["pelaku"] or None,
+        kinds=(chosen["jenis"],) if chosen["jenis"] else (),
+        element_ids=elements,
+        since=_utc_midnight(since) if since else None,
+        until=_utc_midnight(until + timedelta(days=1)) if until else None,
+    )
+    return filters, chosen, problems
+
+
+def _parse_date(value: str) -> date | None:
+    """Read a date typed as ``yyyy-mm-dd`` (the date picker) or ``dd/mm/yyyy`` / ``dd-mm-yyyy``; None if not a date."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _utc_midnight(day: date) -> datetime:
+    """The start of ``day`` in the office time zone, as the naive-UTC time the audit events carry."""
+    local = datetime.combine(day, time.min, tzinfo=ZoneInfo(_ext().settings.timezone))
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 @bp.get("/kasus/<case_id>/pada/<int:seq>")
@@ -113,7 +207,7 @@ def moment(case_id: str, seq: int) -> Any:
             state = history.case_at(session, case_id, seq)
         except (ValueError, TypeError, AttributeError):
             # a damaged event cannot be replayed: the timeline names it on its integrity panel
-            return redirect(url_for("auditor.timeline", case_id=case_id, _anchor=f"peristiwa-{seq}"))
+            return redirect(url_for("auditor.timeline", case_id=case_id, peristiwa=seq, _anchor=f"event-{seq}"))
         seqs = [e["seq"] for e in audit_anchor.timeline(session, case_id)]
         documents = inbox.documents_of_case(session, case_id)
         tasks = inbox.tasks_of_case(session, case_id)
@@ -246,26 +340,8 @@ def _case_record(session: Any, case_id: str) -> dict[str, Any]:
     }
     events = []
     for e in rows:
-        data = e["data"] or {}
-        step = data.get("step", steps_of_tasks.get(e["task_id"]))
-        if first_broken is None or e["seq"] < first_broken:
-            integrity = "utuh"
-        else:
-            integrity = "rusak" if e["seq"] == first_broken else "tidak-terverifikasi"
-        document = None
-        if e["kind"] == "document_stored":
-            document = {**data, "doc_id": links.take(data)}
-        events.append(
-            {
-                **e,
-                "kind_label": KIND_LABELS.get(e["kind"], e["kind"]),
-                "step": int(step) if str(step or "").isdigit() else step,
-                "changes": _changes(data),
-                "details": e.get("data_raw") or "" if e.get("damaged") else _pretty(data) if data else "",
-                "document": document,
-                "integrity": integrity,
-            }
-        )
+        doc_id = links.take(e["data"] or {}) if e["kind"] == "document_stored" else None
+        events.append(_event_view(e, steps_of_tasks.get(e["task_id"]), first_broken, doc_id))
     return {
         "case": summary,
         "events": events,
@@ -274,6 +350,28 @@ def _case_record(session: Any, case_id: str) -> dict[str, Any]:
         "first_broken": first_broken,
         "problems": problems,
         "unreadable": unreadable,
+    }
+
+
+def _event_view(e: dict[str, Any], step: Any, first_broken: int | None, doc_id: int | None) -> dict[str, Any]:
+    """Return an event as the timeline shows it: kind label, step, changes, details, document, integrity.
+
+    ``step`` is the event's step when its own data does not name one (from its task or element).
+    """
+    data = e["data"] or {}
+    step = data.get("step", step)
+    if first_broken is None or e["seq"] < first_broken:
+        integrity = "utuh"
+    else:
+        integrity = "rusak" if e["seq"] == first_broken else "tidak-terverifikasi"
+    return {
+        **e,
+        "kind_label": KIND_LABELS.get(e["kind"], e["kind"]),
+        "step": int(step) if str(step or "").isdigit() else step,
+        "changes": _changes(data),
+        "details": e.get("data_raw") or "" if e.get("damaged") else _pretty(data) if data else "",
+        "document": {**data, "doc_id": doc_id} if e["kind"] == "document_stored" else None,
+        "integrity": integrity,
     }
 
 
