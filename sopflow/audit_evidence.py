@@ -61,6 +61,28 @@ def anchor_members(session: Session, case_id: str, data_dir: Path | None) -> dic
     return members
 
 
+def signature_problems(contents: dict[str, bytes], events: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Check the electronically signed documents of a bundle (:mod:`sopflow.signing.verify`), offline.
+
+    The signer's certificate is compared with the fingerprint the (hash-chained) event
+    recorded; its chain is judged against ``SIGNING_TRUST_ROOTS`` when that is configured here.
+    """
+    from .errors import DeploymentError
+    from .settings import Settings
+    from .signing.verify import check_signed_events, load_trust_roots
+
+    if not any(e.get("kind") == "document_signed" for e in events):
+        return []
+    problems: list[tuple[int, str]] = []
+    try:
+        roots = load_trust_roots(Settings.from_env().signing_trust_roots)
+    except (DeploymentError, OSError, ValueError) as exc:
+        problems.append((0, f"SIGNING_TRUST_ROOTS tidak terbaca: {exc}"))
+        roots = []
+    found = check_signed_events(events, lambda sha256: contents.get(f"documents/{sha256}"), roots)
+    return problems + [(seq, reason) for _case, seq, reason in found]
+
+
 def _head_in(row: dict[str, Any], case_id: str) -> bool:
     return any(c[0] == case_id for c in row["changes"] or [])
 
@@ -73,7 +95,7 @@ def check_anchor_members(
     Returns ``(problems as (seq, reason), fingerprint of the key that signed)``.
     ``trusted_key`` (PEM) must then be the key that signed.
     """
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, str]] = signature_problems(contents, events)
     last = (events[-1].get("seq"), events[-1].get("hash")) if events else (0, None)
     by_seq = {e.get("seq"): e.get("hash") for e in events}
     try:

@@ -10,22 +10,28 @@ documented in :mod:`sopflow.audit_chain`, :mod:`sopflow.audit_anchor` and
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .audit_anchor import check_anchors, event_rows
+from .audit_anchor import check_anchors, decoded, event_rows
 from .audit_chain import ChainReport, verify_events
 from .audit_checkpoint import GENESIS_PREV, LATEST_FILE, digest_of, fold, key_id, merkle_root, public_key, signature_ok
 from .errors import NotFound
-from .models import AuditHead, Case
+from .models import AuditEvent, AuditHead, Case
 
 
-def verify_database(session: Session, data_dir: Path | None, case_id: str | None = None) -> ChainReport:
+def verify_database(
+    session: Session, data_dir: Path | None, case_id: str | None = None, trust_roots: tuple[Path, ...] = ()
+) -> ChainReport:
     """Check chains, anchors and checkpoints (signatures with the key of ``data_dir``); one case or all.
 
+    With ``data_dir`` it also checks every electronically signed document the record names
+    (:mod:`sopflow.signing.verify`: integrity, registered certificate, chain to ``trust_roots``).
     Raises NotFound for a case that neither the database nor any checkpoint knows.
     """
     signed, rows = fold(session)
@@ -45,7 +51,42 @@ def verify_database(session: Session, data_dir: Path | None, case_id: str | None
     report.checkpoints = len(rows)
     check_anchors(session, report, case_id)
     _missing_signed(report, expected, signed)
+    if data_dir is not None:
+        check_signed_documents(session, report, data_dir / "files", case_id, trust_roots)
     return report
+
+
+def check_signed_documents(
+    session: Session, report: ChainReport, files_dir: Path, case_id: str | None, trust_roots: tuple[Path, ...]
+) -> None:
+    """Add a problem, naming the document, for each signed document that fails :func:`check_signed_events`."""
+    from .signing import certificates
+    from .signing.verify import SIGNED_EVENT, check_signed_events, load_trust_roots
+
+    query = select(AuditEvent).where(AuditEvent.kind == SIGNED_EVENT).order_by(AuditEvent.case_id, AuditEvent.seq)
+    if case_id:
+        query = query.where(AuditEvent.case_id == case_id)
+    events = [
+        decoded({c: getattr(row, c) for c in ("id", "case_id", "seq", "at", "actor", "kind", "data")})
+        for row in session.scalars(query)
+    ]
+    if not events:
+        return
+
+    def read(sha256: str) -> bytes | None:
+        path = files_dir / sha256[:2] / sha256
+        return path.read_bytes() if len(sha256) == 64 and path.is_file() else None  # as stored now, unchecked
+
+    def registered(username: str, digest: str, moment: datetime) -> bool:
+        return certificates.registered_at(session, username, digest, moment) is not None
+
+    try:
+        roots = load_trust_roots(trust_roots)
+    except (OSError, ValueError) as exc:
+        report.problems.append({"case_id": "-", "seq": 0, "id": None, "reason": f"SIGNING_TRUST_ROOTS: {exc}"})
+        roots = []
+    for case, seq, reason in check_signed_events(events, read, roots, registered):
+        report.problems.append({"case_id": case, "seq": seq, "id": None, "reason": reason})
 
 
 def check_checkpoints(

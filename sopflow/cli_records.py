@@ -65,7 +65,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         else:
             engine = _engine(args)
             with engine.db.reading() as session:
-                report = verify_database(session, engine.settings.data_dir, args.case)
+                report = verify_database(
+                    session, engine.settings.data_dir, args.case, engine.settings.signing_trust_roots
+                )
     except (OSError, ValueError, TypeError, LookupError, UnicodeError) as exc:
         print(
             f"Rantai audit RUSAK: data audit tidak terbaca sehingga pemeriksaan terhenti ({type(exc).__name__}: {exc})."

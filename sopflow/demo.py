@@ -8,11 +8,12 @@ here knows a particular SOP.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,8 @@ from .engine import Engine
 from .errors import DeploymentError, InvalidForm, SopflowError
 from .models import User
 from .resources import require_file
+from .signing import RegisterCertificate, SignTask
+from .signing.test_ca import issue_pkcs12, make_ca
 from .users import add_user
 
 DEMO_PASSWORD = "sopflow-demo"
@@ -126,11 +129,65 @@ def run_demo(engine: Engine, script: dict[str, Any], out_dir: Path, say: Callabl
             outcome = engine.case_outcome(outcome.case_id)
         if outcome.failure:
             raise SopflowError(f"Langkah {outcome.failure['element_id']} gagal: {outcome.failure['message']}")
+    outcome = _sign_open_tasks(engine, script, outcome, out_dir, say)
+    _report_events(engine, outcome.case_id, seen, say, engine.settings.timezone)
     exported = _export_documents(engine, outcome.case_id, out_dir)
     open_case = script.get("open_case")
     if open_case:
         _start_open_case(engine, script, data, open_case, say)
     return DemoResult(outcome.case_id, outcome.status, exported)
+
+
+def _sign_open_tasks(
+    engine: Engine, script: dict[str, Any], outcome: CaseOutcome, out_dir: Path, say: Callable[[str], None]
+) -> CaseOutcome:
+    """Sign every open signing task with a test certificate ("SERTIFIKAT UJI") of a script user of its lane.
+
+    A throw-away CA is created, its root written to ``out_dir/sertifikat-uji/ca-uji.pem``
+    (for ``SIGNING_TRUST_ROOTS``), and a certificate issued, registered and used with a
+    passphrase that lives only in this function. Without LibreOffice there is no PDF: the
+    task is completed unsigned (on record) and the demo says so.
+    """
+    ca = None
+    for _ in range(10):
+        found = [(t, u) for t in outcome.open_tasks if (u := _lane_user(script, t))]
+        signing = [(t, u, v) for t, u in found if (v := engine.signing_view(t["task_id"], u)) is not None]
+        if not signing:
+            return outcome
+        task, actor, view = signing[0]
+        engine.claim_task(ClaimTask(task["task_id"], actor))
+        if view.get("pdf", {}).get("state") != "ada":
+            outcome = engine.sign_task(SignTask(task["task_id"], actor, without_signature=True))
+            say(f"  ✗ {task['element_id']}: dokumen TIDAK ditandatangani — {view.get('pdf', {}).get('message')}")
+        else:
+            now = engine.clock()
+            ca = ca or make_ca(now)
+            (out_dir / "sertifikat-uji").mkdir(parents=True, exist_ok=True)
+            (out_dir / "sertifikat-uji" / "ca-uji.pem").write_bytes(ca.pem())
+            passphrase = secrets.token_urlsafe(16)
+            signer = view["signer"]
+            p12 = issue_pkcs12(
+                ca,
+                signer["name"],
+                passphrase,
+                now - timedelta(days=1),
+                now + timedelta(days=365),
+                serial_number=signer["nip"] or None,
+            )
+            registered = engine.register_certificate(RegisterCertificate(actor, p12, passphrase))
+            say(f"  🔏 sertifikat uji didaftarkan untuk {actor}: {registered['subject']}")
+            outcome = engine.sign_task(SignTask(task["task_id"], actor, passphrase))
+            say(f"  ✓ {task['element_id']}: PDF ditandatangani secara elektronik oleh {actor} (PAdES B-B)")
+        outcome = _settled(engine, outcome)
+    return outcome
+
+
+def _lane_user(script: dict[str, Any], task: dict[str, Any]) -> str | None:
+    """Return the first script user of the task's lane (and unit), if any."""
+    for spec in script.get("users", []):
+        if task["lane"] in spec.get("lanes", []) and (not task.get("unit") or task["unit"] in spec.get("units", [])):
+            return str(spec["username"])
+    return None
 
 
 def _start_open_case(
@@ -198,6 +255,10 @@ def _report_events(engine: Engine, case_id: str, after: int, say: Callable[[str]
             say(f"• Langkah {step} siap: {event['element_id']}{unit} — lane {data['lane']}, tenggat {due}")
         elif kind == "service_failed":
             say(f"  ✗ {event['element_id']} gagal: {data['message']}")
+        elif kind == "document_signed":
+            say(f"    ↳ ditandatangani: {data['filename']} (sertifikat {data['certificate_fingerprint'][:16]}…)")
+        elif kind == "signature_skipped":
+            say(f"    ↳ tidak ditandatangani: {data['reason']}")
         elif kind == "case_completed":
             say("■ Kasus selesai (peristiwa akhir tercapai)")
     return events[-1]["seq"] if events else after

@@ -43,11 +43,13 @@ from .jobs import outbox
 from .jobs.commands import JobCommands
 from .jobs.notifications import Notifier
 from .jobs.outbox import ADVANCE_CASE, SEND_EMAIL, command_transaction
+from .jobs.pdf_jobs import MAKE_PDF, PdfJobs
 from .jobs.runner import JobRunner
 from .jobs.transport import Transport, make_transport
 from .models import Case, ProcessVersion
 from .process_commands import ProcessCommands
 from .settings import Settings
+from .signing.commands import SigningCommands, is_signing_spec
 from .spec_loader import ProcessDefinition
 from .task_rules import human_spec, start_event_id
 
@@ -55,7 +57,7 @@ T = TypeVar("T")
 STALE_RETRIES = 3
 
 
-class Engine(ProcessCommands, JobCommands):
+class Engine(ProcessCommands, JobCommands, SigningCommands):
     """Runs sopflow commands against one database and file store (jobs, notifications: :class:`JobCommands`)."""
 
     def __init__(
@@ -80,7 +82,11 @@ class Engine(ProcessCommands, JobCommands):
         self.jobs = JobRunner(
             db,
             lambda: self.clock(),
-            kinds={ADVANCE_CASE: self._advance_case, SEND_EMAIL: self.notifier.send_email},
+            kinds={
+                ADVANCE_CASE: self._advance_case,
+                SEND_EMAIL: self.notifier.send_email,
+                MAKE_PDF: PdfJobs(self.services.files),
+            },
             on_failed={SEND_EMAIL: self.notifier.email_failed},
         )
         self.transport = transport or make_transport(settings, self.jobs)
@@ -245,6 +251,9 @@ class Engine(ProcessCommands, JobCommands):
             audit = AuditLog(user.username, now)
             run = CaseRun.open(case, session.get_one(ProcessVersion, case.process_version_id), self.services, audit)
             task = run.ready_human_task(cmd.task_id)
+            if is_signing_spec(task.task_spec):  # completed only by signing (sign_task), never by a form
+                message = "Tugas ini diselesaikan dengan menandatangani dokumen pada halaman Tanda tangan elektronik."
+                raise InvalidForm(message, [{"field": "passphrase", "message": message}], task=row.id)
             run.files.task_id, run.files.element_id = str(task.id), task.task_spec.bpmn_id
             schema = run.definition.form_for(task.task_spec)
             data, staged = uploads.resolve(session, cmd.task_id, user.username, cmd.data)

@@ -100,7 +100,7 @@ def _check_mutu_baku(ts: Any, human: bool, steps: set[int]) -> list[dict]:
     raw_step = props.get("sop.step", "").strip()
     if not raw_step.isdigit():
         return [{"element": element, "message": "properti sop.step (nomor langkah SOP) tidak ada atau bukan angka"}]
-    if is_supporting(ts) and not human:
+    if is_supporting(ts):  # a helper task (machine step, or e.g. signing a step's output): no row of its own
         return []
     step = int(raw_step)
     if step in steps:

@@ -99,9 +99,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     health.init_app(app)
     for module in (auth, inbox, cases, overview, auditor, editor, jobs_pages):
         app.register_blueprint(module.bp)
-    from . import security, tokens_pages
+    from . import security, signing_pages, tokens_pages
 
     app.register_blueprint(tokens_pages.bp)
+    app.register_blueprint(signing_pages.bp)
     from . import sso_pages
 
     sso_pages.init_app(app, settings)  # directory sign-in (OIDC, LDAP); the mapping file is checked here

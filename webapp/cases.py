@@ -45,8 +45,11 @@ def detail(case_id: str) -> Any:
         view = inbox.case_view_for(session, current_username(), case_id)
         diagram = inbox.case_diagram(session, case_id, now)
     progress = case_progress(case_id)
+    engine = _ext().engine
     return render_template(
         "cases/detail.html",
+        pdf_states=engine.pdf_states(case_id),
+        signing_elements=engine.signing_elements(case_id),
         case=view["summary"],
         diagram=diagram,
         tasks=view["tasks"],

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from .. import authz, store
 from ..audit import AuditLog
 from ..audit_checkpoint import scheduled_checkpoint
-from ..errors import NotFound, TaskNotReady
+from ..errors import NotFound, PermissionDenied, TaskNotReady
 from ..escalation import SYSTEM_ACTOR
 from ..models import Job, ProcessVersion
-from . import notifications, outbox, timers
+from . import notifications, outbox, pdf_jobs, timers
 from .runner import JobResult
 
 if TYPE_CHECKING:
@@ -67,6 +67,30 @@ class JobCommands:
         )
         run.advance()
         run.save(session)
+        # the .docx these steps stored get their PDF from a job of their own, recorded in this transaction
+        pdf_jobs.request_pdfs(session, case.id, run.files.recorded, now, job.triggered_by)
+
+    def pdf_states(self, case_id: str) -> dict[str, dict[str, Any]]:
+        """Return the state of each .docx's PDF of the case by the .docx's SHA-256 (:func:`pdf_jobs.pdf_states`)."""
+        with self.db.reading() as session:
+            return pdf_jobs.pdf_states(session, case_id)
+
+    def request_pdf(self, case_id: str, document_id: int, actor: str) -> dict[str, Any] | None:
+        """Queue the PDF of a stored .docx of the case ("Buat PDF"); None when it exists or is queued already.
+
+        Raises NotFound (document), PermissionDenied (read-only account), SopflowError (not a .docx).
+        """
+        from ..models import Document
+
+        with self._command() as session:
+            user = store.user(session, actor)
+            if authz.is_read_only(user.roles):
+                raise PermissionDenied("Akun baca saja tidak dapat meminta pembuatan PDF.", user=actor)
+            document = session.get(Document, document_id)
+            if document is None or document.case_id != case_id:
+                raise NotFound(f"Dokumen {document_id} tidak ditemukan.", document=document_id)
+            job = pdf_jobs.request_pdf_for_document(session, document, self.clock(), user.username)
+            return outbox.job_dict(job) if job is not None else None
 
     def run_job(self, job_id: str, worker: str = "inline") -> JobResult:
         """Run one outbox job if it is pending (idempotent); see :mod:`sopflow.jobs.runner`."""

@@ -112,8 +112,12 @@ class JobRunner:
                 return JobResult("retry", countdown=(job.run_after - now).total_seconds())
             job.started_at = now
             job.attempts += 1
-            kind, case_id, request_id = job.kind, job.case_id, job.request_id
+            kind, case_id, request_id, payload = job.kind, job.case_id, job.request_id, dict(job.payload or {})
         with bound_context(job=job_id, job_kind=kind, case=case_id, request_id=request_id, worker=worker):
+            # slow work that needs no database (a PDF conversion) runs here, outside any transaction
+            prepare = getattr(self.kinds.get(kind), "prepare", None)
+            if prepare is not None:
+                prepare(job_id, payload)
             result = self._work(job_id)
             log.info(
                 "job",
