@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint clean chromium
+.PHONY: install run test lint clean chromium identity-servers
 
 install: $(VENV)/.installed
 
@@ -33,7 +33,27 @@ chromium:
 			echo "chromium not found: run 'sudo apt-get install -y chromium' (browser tests are skipped without it)"; \
 		fi; }
 
-test: lint chromium
+# The identity tests start real servers: Debian's slapd (LDAP) and the npm package oidc-provider
+# (tests/identity/oidc, pinned by its package-lock.json).
+identity-servers:
+	@command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing slapd and ldap-utils (Debian packages) for the identity tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null; \
+		else \
+			echo "slapd not found: run 'sudo apt-get install -y slapd ldap-utils' (LDAP tests are skipped without it)"; \
+		fi; }
+	@command -v npm >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing nodejs and npm (Debian packages) for the OIDC tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		else \
+			echo "npm not found: run 'sudo apt-get install -y nodejs npm' (OIDC tests are skipped without it)"; \
+		fi; }
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/identity/oidc && npm ci --no-audit --no-fund --loglevel=error; fi
+
+test: lint chromium identity-servers
 	$(BIN)/pytest
 
 clean:

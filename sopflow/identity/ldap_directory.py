@@ -200,7 +200,17 @@ def _strings(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     values = value if isinstance(value, list | tuple) else [value]
-    return tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values)
+    return tuple(_text(v) for v in values)
+
+
+def _text(value: Any) -> str:
+    """A value as text; binary values that are not UTF-8 (Active Directory's objectGUID) as hex."""
+    if not isinstance(value, bytes):
+        return str(value)
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.hex()
 
 
 def _first(values: tuple[str, ...] | None) -> str:

@@ -131,6 +131,8 @@ class OidcClient:
         """
         if not pending or not params.get("state") or not hmac.compare_digest(params["state"], pending["state"]):
             raise OidcError("state", "state missing, unknown or already used")
+        if params.get("iss") and params["iss"] != self.settings.oidc_issuer:  # RFC 9207: mix-up defence
+            raise OidcError("invalid_token", f"authorization response from issuer {params['iss']!r}")
         if params.get("error"):
             raise OidcError("provider_error", f"{params['error']}: {params.get('error_description', '')}")
         if not params.get("code"):
