@@ -98,7 +98,7 @@ class DrawingWriter:
             '<a:custGeom><a:avLst/><a:gdLst/><a:ahLst/><a:cxnLst/><a:rect l="0" t="0" r="r" b="b"/><a:pathLst>'
             f'<a:path w="{_emu(width)}" h="{_emu(height)}" fill="none">{path}</a:path></a:pathLst></a:custGeom>'
             f'<a:noFill/><a:ln w="{_emu(LINE_PT)}">{_BLACK}<a:miter lim="800000"/>'
-            '<a:tailEnd type="triangle" w="med" len="med"/></a:ln></wps:spPr>'
+            '<a:tailEnd type="triangle" w="sm" len="sm"/></a:ln></wps:spPr>'
             '<wps:bodyPr rot="0" vert="horz" wrap="none" lIns="0" tIns="0" rIns="0" bIns="0" anchor="t"><a:noAutofit/>'
             "</wps:bodyPr>"
         )

@@ -31,7 +31,7 @@ PAGE_W, PAGE_H, MARGIN = 29.7 * PT_PER_CM, 21.0 * PT_PER_CM, 2.0 * PT_PER_CM
 TITLE_H = 20.0  # the "SOP : ..." line above the table on every page (exact line height)
 PAD_X, PAD_Y = 2.8, 2.0  # cell margins
 BODY_SIZE, HEAD_SIZE, LABEL_SIZE = 8.0, 8.0, 6.0
-LANE_MIN, SIDE_GAP, SYMBOL_MAX_W = 64.0, 10.0, 72.0
+LANE_MIN, SIDE_GAP, SYMBOL_MAX_W = 68.0, 14.0, 72.0
 SYMBOL_H = {"terminator": 20.0, "process": 22.0, "decision": 30.0}
 FLOW_GAP = 12.0  # free height above and below a symbol for connectors
 OFFPAGE_W, OFFPAGE_H, ZONE = 16.0, 15.0, 21.0  # pentagon size; height added to a row per zone used
@@ -342,7 +342,13 @@ class _Router:
     def _bottom(self, row: int, edges: list, numbers: dict[tuple[int, int], int]) -> None:
         symbol, page = self.symbols[row], self.page(row)
         zone_mid = self.top[row] + self.layout.heights[row] - ZONE / 2
-        for x, edge in zip(self._slots(symbol.cx, len(edges), False), edges, strict=True):
+        widths = [END_W if edge.target is None else OFFPAGE_W for edge in edges]
+        left = symbol.cx - (sum(widths) + 6.0 * (len(edges) - 1)) / 2  # side by side, centred under the symbol
+        centres = []
+        for width in widths:
+            centres.append(left + width / 2)
+            left += width + 6.0
+        for x, edge in zip(centres, edges, strict=True):
             if edge.target is None:
                 item = Shape("end", x - END_W / 2, zone_mid - END_H / 2, END_W, END_H, "Selesai", row)
             else:
@@ -382,7 +388,7 @@ class _Router:
         column = self.lane_columns[lane]
         used = self.channels.get((lane, side), 0)
         self.channels[(lane, side)] = used + 1
-        offset = min(4.0 + 3.0 * used, SIDE_GAP - 1)
+        offset = min(3.0 + 2.5 * used, SIDE_GAP - 7)  # the last stretch into the symbol keeps 7 pt for the arrow
         left = self.layout.table_x + column.x
         return left + offset if side == "left" else left + column.width - offset
 

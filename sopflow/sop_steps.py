@@ -208,8 +208,8 @@ def _assign_symbols(steps: list[Step], flow_names: dict[tuple[str, str], str]) -
             for out in gateway.outputs:
                 name = flow_names.get((gateway.bpmn_id, getattr(out, "bpmn_id", None)), "")
                 target = _target_step(out, numbers)
-                step.branches.append(f"{name} → {target}" if name else f"→ {target}")
                 label = name or next(defaults, "")
+                step.branches.append(f"{label} → {target}" if label else f"→ {target}")
                 step.edges.extend(Edge(t, label) for t in _reached(out, rows, step.bpmn_id))
         else:
             step.edges = [Edge(t) for out in _outputs(step.specs) for t in _reached(out, rows, step.bpmn_id)]
