@@ -15,7 +15,6 @@ from handlers import registry
 from sopflow.settings import PROJECT_ROOT
 from sopflow.sop_document import render_sop_document
 from sopflow.sop_steps import collect_steps, format_tanggal
-from sopflow.sop_symbols import symbol_png
 from sopflow.spec_loader import NSMAP, load_process_file
 
 MONEV = PROJECT_ROOT / "processes" / "monev_kinerja.bpmn"
@@ -74,9 +73,19 @@ def identity(doc) -> dict[str, str]:
 
 
 def procedure(doc):
+    """Return the procedure table of the first flowchart page."""
     table = doc.tables[2]
     assert table.rows[0].cells[0].text == "No"
     return table
+
+
+def body_rows(doc) -> list:
+    """Return the step rows of every flowchart page (each page's table repeats the two header rows)."""
+    rows = []
+    for table in doc.tables[2:]:
+        assert [c.text for c in table.rows[0].cells][:2] == ["No", "Uraian Kegiatan"]
+        rows.extend(table.rows[2:])
+    return rows
 
 
 def lane_headers(table) -> list[str]:
@@ -84,14 +93,58 @@ def lane_headers(table) -> list[str]:
     return [c.text for c in header[FIRST_LANE_COLUMN:] if c.text not in ("Persyaratan/Kelengkapan", "Waktu")][:-2]
 
 
-def image_columns(row) -> list[int]:
-    """Return the grid columns of a row whose cell holds an inline picture."""
-    return [i for i, cell in enumerate(row.cells) if cell._tc.xpath(".//w:drawing/wp:inline//pic:pic")]
+EMU_PER_TWIP = 635
+SYMBOL_NAMES = {"Proses": "process", "Keputusan": "decision", "Terminator": "terminator"}
 
 
-def image_blob(doc, cell) -> bytes:
-    rid = cell._tc.xpath(".//a:blip/@r:embed")[0]
-    return doc.part.related_parts[rid].blob
+def _anchors(paragraph) -> list[dict]:
+    found = []
+    for anchor in paragraph._p.xpath(".//wp:anchor"):
+        name = anchor.xpath("./wp:docPr/@name")[0].rsplit(" ", 1)[0]
+        x = int(anchor.xpath("./wp:positionH/wp:posOffset/text()")[0])
+        y = int(anchor.xpath("./wp:positionV/wp:posOffset/text()")[0])
+        cx, cy = (int(v) for v in anchor.xpath("./wp:extent/@cx | ./wp:extent/@cy"))
+        text = " ".join("".join(p.xpath(".//w:t/text()")) for p in anchor.xpath(".//w:p"))
+        geometry = anchor.xpath(".//a:prstGeom/@prst")
+        found.append(
+            {"name": name, "x": x, "y": y, "w": cx, "h": cy, "text": text, "prst": geometry[0] if geometry else None}
+        )
+        found[-1]["arrow"] = bool(anchor.xpath(".//a:ln/a:tailEnd[@type='triangle']"))
+    return found
+
+
+def flowchart(doc) -> list[dict]:
+    """Return the step symbols drawn on each page, with the grid column and step row (from the docx geometry).
+
+    A page's table is centred on the page and its title line is exactly 20 pt high, so
+    the grid widths and the exact row heights place every cell on the page.
+    """
+    section = doc.sections[1]
+    symbols = []
+    titles = [p for p in doc.paragraphs if p.text.startswith("SOP : ")]
+    for title, table in zip(titles, doc.tables[2:], strict=True):
+        widths = [int(w) for w in table._tbl.xpath("./w:tblGrid/w:gridCol/@w:w")]
+        heights = [int(h) for h in table._tbl.xpath("./w:tr/w:trPr/w:trHeight/@w:val")]
+        assert len(heights) == len(table.rows), "every row has an exact height"
+        left = (section.page_width - sum(widths) * EMU_PER_TWIP) // 2
+        top = section.top_margin + 20 * 12700 + sum(heights[:2]) * EMU_PER_TWIP
+        for shape in _anchors(title):
+            if shape["name"] not in SYMBOL_NAMES or shape["h"] < 18 * 12700:
+                continue
+            centre_x, centre_y = shape["x"] + shape["w"] // 2, shape["y"] + shape["h"] // 2
+            edges = [left + sum(widths[:i]) * EMU_PER_TWIP for i in range(len(widths) + 1)]
+            column = next(i for i in range(len(widths)) if edges[i] < centre_x < edges[i + 1])
+            assert edges[column] <= shape["x"] and shape["x"] + shape["w"] <= edges[column + 1]
+            row_edges = [top + sum(heights[2 : 2 + i]) * EMU_PER_TWIP for i in range(len(heights) - 1)]
+            row = next(i for i in range(len(row_edges) - 1) if row_edges[i] < centre_y < row_edges[i + 1])
+            assert row_edges[row] <= shape["y"] and shape["y"] + shape["h"] <= row_edges[row + 1]
+            number = int(table.rows[2 + row].cells[0].text)
+            symbols.append({**shape, "column": column, "number": number, "kind": SYMBOL_NAMES[shape["name"]]})
+    return sorted(symbols, key=lambda s: s["number"])
+
+
+def connectors(doc) -> list[dict]:
+    return [a for p in doc.paragraphs for a in _anchors(p) if a["name"] == "Konektor"]
 
 
 @pytest.fixture(scope="module")
@@ -149,13 +202,16 @@ def test_procedure_rows_lanes_and_mutu_baku(monev_doc):
     assert header == ["No", "Uraian Kegiatan", *LANES, "Persyaratan/Kelengkapan", "Waktu", "Output", "Keterangan"]
     assert table.rows[0].cells[FIRST_LANE_COLUMN].text == "Pelaksana"
     assert table.rows[0].cells[FIRST_LANE_COLUMN + len(LANES)].text == "Mutu Baku"
-    body = table.rows[2:]
+    body = body_rows(monev_doc)
     assert len(body) == len(STEPS)
+    assert len(monev_doc.tables) >= 4, "13 steps do not fit one landscape page: one table per page"
+    symbols = flowchart(monev_doc)
+    assert [s["number"] for s in symbols] == list(range(1, len(STEPS) + 1))
     for number, (row, (uraian, lane, waktu)) in enumerate(zip(body, STEPS, strict=True), start=1):
         cells = row.cells
         assert cells[0].text == str(number)
         assert cells[1].text == uraian
-        assert image_columns(row) == [FIRST_LANE_COLUMN + LANES.index(lane)], f"langkah {number}"
+        assert symbols[number - 1]["column"] == FIRST_LANE_COLUMN + LANES.index(lane), f"langkah {number}"
         assert cells[FIRST_LANE_COLUMN + len(LANES) + 1].text == f"{waktu} hari kerja"
     step_one = body[0].cells
     assert step_one[FIRST_LANE_COLUMN + len(LANES)].text == "Format isian"
@@ -169,21 +225,19 @@ def test_symbols_terminators_decisions_and_connectors(monev, monev_doc):
     assert kinds[0] == ("terminator", "Mula") and kinds[-1] == ("terminator", "Selesai")
     assert [i + 1 for i, (kind, _) in enumerate(kinds) if kind == "decision"] == [9, 11]
     assert {kind for kind, _ in kinds[1:-1]} == {"process", "decision"}
-    body = procedure(monev_doc).rows[2:]
-
-    def col(lane: str) -> int:
-        return FIRST_LANE_COLUMN + LANES.index(lane)
-
-    # step 1: Mula, next step to the right; step 9: decision reached from the right, next to the right;
-    # step 4 -> 5 goes right, 5 -> 6 goes left; step 13: Selesai reached from the right.
-    assert image_blob(monev_doc, body[0].cells[col(SEKRETARIS)]) == symbol_png("terminator", "Mula", None, "right")
-    assert image_blob(monev_doc, body[3].cells[col(KASUBBAG)]) == symbol_png("process", "", "top", "right")
-    assert image_blob(monev_doc, body[4].cells[col(KASI)]) == symbol_png("process", "", "left", "left")
-    assert image_blob(monev_doc, body[8].cells[col(SEKRETARIS)]) == symbol_png("decision", "", "right", "right")
-    assert image_blob(monev_doc, body[12].cells[col(SEKRETARIS)]) == symbol_png("terminator", "Selesai", "right")
-    decision = body[10].cells[col(KADIS)].text
+    symbols = flowchart(monev_doc)
+    assert [(s["kind"], s["text"]) for s in symbols] == [(kind, label) for kind, label in kinds]
+    assert {s["prst"] for s in symbols if s["kind"] == "decision"} == {"flowChartDecision"}
+    assert {s["prst"] for s in symbols if s["kind"] == "process"} == {"rect"}
+    lines = connectors(monev_doc)
+    assert lines and all(line["arrow"] for line in lines)
+    # 12 flows inside the pages, plus one flow crossing the page break drawn on both pages
+    flows = sum(len({e.target for e in s.edges if e.target is not None}) for s in collect_steps(monev))
+    assert len(lines) == flows + 1
+    decision = body_rows(monev_doc)[10].cells[-1].text  # the branches are also written out in Keterangan
     assert "Disetujui → 12" in decision and "Kembalikan untuk perbaikan → 10" in decision
-    assert symbol_png("process")[:8] == b"\x89PNG\r\n\x1a\n"
+    labels = [a["text"] for p in monev_doc.paragraphs for a in _anchors(p) if a["name"] == "Label"]
+    assert "Disetujui" in labels and "Teruskan ke Kepala Dinas" in labels
 
 
 def test_signature_block(monev_doc):
@@ -210,9 +264,9 @@ def test_editing_the_bpmn_changes_the_document(tmp_path: Path):
     waktu[0].set("value", "5")
     tree.write(str(copy), xml_declaration=True, encoding="UTF-8")
 
-    doc = open_docx(render_sop_document(load_process_file(copy), revised_on=date(2026, 11, 25)))
-    assert identity(doc)["Tanggal Revisi"] == "25 November 2026"
-    row = procedure(doc).rows[2 + 4]
+    doc = open_docx(render_sop_document(load_process_file(copy), revised_on=date(2026, 11, 25), version=2))
+    assert identity(doc)["Tanggal Revisi"] == "25 November 2026 (versi 2)"
+    row = body_rows(doc)[4]
     assert row.cells[1].text == "Melaksanakan monitoring"
     assert row.cells[FIRST_LANE_COLUMN + len(LANES) + 1].text == "5 hari kerja"
 
@@ -223,18 +277,21 @@ def test_a_second_process_renders_with_its_own_lanes(mini):
     header = [c.text for c in table.rows[1].cells]
     mutu_baku = ["Persyaratan/Kelengkapan", "Waktu", "Output", "Keterangan"]
     assert header == ["No", "Uraian Kegiatan", "Pengusul", "Pemeriksa", *mutu_baku]
-    body = table.rows[2:]
+    body = body_rows(doc)
     assert [r.cells[1].text for r in body] == ["Isi angka", "Hitung", "Periksa per unit", "Putuskan"]
-    assert [image_columns(r) for r in body] == [[2], [2], [3], [3]]
+    assert [s["column"] for s in flowchart(doc)] == [2, 2, 3, 3]
+    assert [s["kind"] for s in flowchart(doc)] == ["terminator", "process", "process", "decision"]
     assert [r.cells[5].text for r in body] == ["2 hari kerja", "1 hari kerja", "1 hari kerja", "3 jam"]
-    last = body[-1].cells[3].text  # a decision as the last step keeps its diamond and names where it goes
+    ends = [a for p in doc.paragraphs for a in _anchors(p) if a["name"] == "Terminator" and a["text"] == "Selesai"]
+    assert len(ends) == 1  # the decision's "setuju" branch ends the process: a small end terminator under it
+    last = body[-1].cells[-1].text  # a decision as the last step keeps its diamond and names where it goes
     assert "setuju → Selesai" in last and "ulang → 1" in last
     values = identity(doc)
     assert values["Nomor SOP"] == "-" and values["Tanggal Revisi"] == "-" and values["Judul SOP"] == "Proses Uji Mini"
 
 
 def test_the_generator_knows_no_particular_sop():
-    for name in ("sop_document.py", "sop_steps.py", "sop_symbols.py"):
+    for name in ("sop_document.py", "sop_steps.py", "sop_layout.py", "sop_drawing.py", "sop_text.py", "sop_logo.py"):
         source = (PROJECT_ROOT / "sopflow" / name).read_text(encoding="utf-8").lower()
         for word in ("monev", "balangan", "diskominfo", "kasubbag", "sekretaris"):
             assert word not in source, (name, word)
