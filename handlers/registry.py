@@ -12,7 +12,7 @@ need arrives in ``params`` (values evaluated from task data) and ``ctx``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,12 +58,53 @@ class FileAccess(Protocol):
 
 
 @dataclass(frozen=True)
+class Person:
+    """A person as documents print them (e.g. a signature block): read-only, no credentials."""
+
+    username: str
+    name: str
+    nip: str = ""  # Nomor Induk Pegawai; "" when the user record has none
+    title: str = ""  # position title (jabatan); "" when the user record has none
+
+
+class People(Protocol):
+    """Read-only look-up of the people who act in the process (the engine's user records).
+
+    Only active people are returned; a handler never changes anyone.
+    """
+
+    def get(self, username: str) -> Person | None:
+        """Return the active person with this username, or None."""
+
+    def lead_of(self, lane: str) -> Person | None:
+        """Return the active head of ``lane`` (lane name as in the diagram), or None.
+
+        With several heads, the first by username (deterministic, so a replay agrees).
+        """
+
+
+class NoPeople:
+    """The :class:`People` of a context without user records (tests of a single handler)."""
+
+    def get(self, username: str) -> Person | None:
+        """Return None: nobody is known."""
+        return None
+
+    def lead_of(self, lane: str) -> Person | None:
+        """Return None: nobody is known."""
+        return None
+
+
+@dataclass(frozen=True)
 class HandlerContext:
     """Everything a handler may use besides its params.
 
     ``config`` is the process's sidecar configuration (``<process>.config.json``
     next to the BPMN file, stored with the process version); ``now`` is the
-    engine's clock, so handlers never read the wall clock themselves.
+    engine's clock, so handlers never read the wall clock themselves;
+    ``process_properties`` are the process's own properties in the published diagram
+    (e.g. the SOP identity ``sop.nomor``, ``sop.dasar_hukum.1``); ``people`` reads
+    names, NIP and titles of the people of the process (e.g. the head of a lane who signs).
     """
 
     files: FileAccess
@@ -72,6 +113,8 @@ class HandlerContext:
     now: datetime = field(default_factory=datetime.now)
     case_id: str = ""
     task_id: str = ""
+    people: People = field(default_factory=NoPeople)
+    process_properties: Mapping[str, str] = field(default_factory=dict)
 
 
 class Handler(Protocol):

@@ -17,8 +17,10 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
 from handlers.capaian import load_bands
+from handlers.docx_kolom import sesuaikan_lebar_kolom
 from handlers.grafik_capaian import grafik_rata_rata_capaian
-from handlers.laporan_konteks import JUDUL, susun_konteks
+from handlers.konfigurasi import nilai
+from handlers.laporan_konteks import JUDUL, dasar_hukum, penandatangan, susun_konteks
 from handlers.periode import parse_periode
 from handlers.registry import HandlerContext, HandlerError, register
 from handlers.ringkasan import ringkas_rekap
@@ -32,18 +34,21 @@ MODES = {"draft": "draft_laporan", "final": "laporan_final"}
 def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str, Any]:
     """Fill the report template and store the .docx.
 
-    Params read: ``mode`` ("draft" | "final"), ``periode``, ``rekap`` (step 3),
-    ``hasil_monitoring`` (step 6; may be None), ``analisis`` (step 8; None at step 7:
-    the figures are then computed from ``rekap`` by :mod:`handlers.ringkasan`, and the
-    comparison/follow-up section says the analysis follows), ``catatan`` (dict with
-    ``disposisi``, ``catatan_pembahasan``, ``catatan_perbaikan``, ``catatan_verifikasi``,
-    ``putaran_revisi``; values may be empty or missing).
-    Config read: ``instansi.*``, ``penandatangan.*``, ``kategori_capaian``,
-    ``aturan_kategori``, ``nomor_sop``.
+    Params read: ``mode`` ("draft" | "final"), ``periode``, ``rekap`` (step 3; its
+    ``data_contoh`` puts the "DATA CONTOH" band on the cover), ``hasil_monitoring`` (step 6;
+    may be None), ``analisis`` (step 8; None at step 7: the figures are then computed from
+    ``rekap`` by :mod:`handlers.ringkasan`, and the comparison/follow-up sections say the
+    analysis follows), ``catatan`` (dict; only ``putaran_revisi`` is used, for the draft's
+    file name and metadata: notes and revision rounds stay in the case history, never in
+    the report body).
+    Context read: ``ctx.people`` (the signer: head of the lane ``penandatangan.lane``),
+    ``ctx.process_properties`` (the SOP's ``sop.dasar_hukum.N``).
+    Config read: ``instansi.*`` (``instansi.logo``: an image file in the templates folder),
+    ``penandatangan.*``, ``kategori_capaian``, ``aturan_kategori``, ``nomor_sop``.
     Returns the FileRef of the stored document (``kind`` ``draft_laporan`` or
-    ``laporan_final``, ``meta={"periode", "mode", "putaran_revisi"}``).
-    Raises HandlerError for an unknown mode, a missing template, a missing/malformed
-    rekap, an analysis of another periode, or missing configuration.
+    ``laporan_final``, ``meta={"periode", "mode", "putaran_revisi", "data_contoh", "penandatangan"}``).
+    Raises HandlerError for an unknown mode, a missing template or logo, a missing/malformed
+    rekap, an analysis of another periode, no signer, or missing configuration.
     """
     mode = params.get("mode")
     if mode not in MODES:
@@ -65,6 +70,7 @@ def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
         raise HandlerError(message, [{"message": message, "field": "mode"}])
 
     tpl = DocxTemplate(str(template_path))
+    signer = penandatangan(ctx.people, ctx.config)
     context = susun_konteks(
         mode=mode,
         periode=periode,
@@ -72,13 +78,18 @@ def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
         rekap=rekap,
         hasil_monitoring=params.get("hasil_monitoring"),
         analisis=analisis,
-        catatan=catatan,
         config=ctx.config,
+        bands=bands,
+        signer=signer,
+        dasar=dasar_hukum(ctx.process_properties, ctx.config),
         now=ctx.now,
     )
     chart = grafik_rata_rata_capaian([(b["bidang"], b["rata_rata_capaian"]) for b in summary["per_bidang"]], bands)
     context["grafik"] = InlineImage(tpl, io.BytesIO(chart), width=Mm(150))
+    context["logo"] = _logo(tpl, ctx)
     tpl.render(context, autoescape=True)
+    # widths from the content, after the rows exist: no word is cut in a narrow column
+    sesuaikan_lebar_kolom(tpl.docx, ukuran_bawaan_pt=11)
     properties = tpl.docx.core_properties
     properties.title = f"{JUDUL.title()} {periode.label}"
     properties.author = context["instansi"]["nama"]
@@ -97,5 +108,23 @@ def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
         filename,
         MEDIA_TYPE_DOCX,
         kind=MODES[mode],
-        meta={"periode": periode.kode, "mode": mode, "putaran_revisi": putaran},
+        meta={
+            "periode": periode.kode,
+            "mode": mode,
+            "putaran_revisi": putaran,
+            "data_contoh": context["data_contoh"],
+            "penandatangan": signer["username"],
+        },
     )
+
+
+def _logo(tpl: DocxTemplate, ctx: HandlerContext) -> InlineImage | None:
+    """Return the office's logo (config ``instansi.logo``, a file in the templates folder), or None."""
+    name = nilai(ctx.config, "instansi.logo", "")
+    if not name:
+        return None
+    path = (ctx.templates_dir / str(name)).resolve()
+    if ctx.templates_dir.resolve() not in path.parents or not path.is_file():
+        message = f"Logo instansi '{name}' (konfigurasi 'instansi.logo') tidak ditemukan di folder templat."
+        raise HandlerError(message, [{"message": message, "field": "instansi.logo"}])
+    return InlineImage(tpl, str(path), height=Mm(30))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
@@ -16,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.registry import HandlerContext
@@ -29,6 +30,7 @@ from .files import CommandFiles, FileStore
 from .jobs.runner import raise_if_unavailable
 from .logs import get_logger
 from .models import Case, ProcessVersion
+from .people import DirectoryPeople
 from .script_engine import SopflowScriptEngine
 from .spec_loader import ProcessDefinition
 from .stepping import ServiceDeferred, is_service_step
@@ -93,6 +95,8 @@ class CaseRun:
             now=self.audit.now,
             case_id=self.case.id,
             task_id=str(task.id),
+            people=DirectoryPeople(object_session(self.case)),  # the command's own session
+            process_properties=MappingProxyType(dict(self.definition.properties)),
         )
 
     def handler_context(self, task: Any) -> HandlerContext:

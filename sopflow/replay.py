@@ -14,6 +14,7 @@ import contextlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
@@ -28,6 +29,7 @@ from .errors import NotFound
 from .files import CommandFiles, FileStore
 from .history import _latest_data
 from .models import AuditEvent, Case, ProcessVersion
+from .people import DirectoryPeople
 from .projection import evaluate_property, ready_human_tasks
 from .script_engine import SopflowScriptEngine
 from .stepping import run_engine_steps
@@ -94,6 +96,8 @@ def replay_case(session: Session, files: FileStore, templates_dir: Path, case_id
                 now=state["now"],
                 case_id=case_id,
                 task_id=str(task.id),
+                people=DirectoryPeople(session),
+                process_properties=MappingProxyType(dict(definition.properties)),
             )
 
         engine = SopflowScriptEngine(context_for=context_for)

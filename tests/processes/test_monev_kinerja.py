@@ -66,7 +66,15 @@ def test_final_report_and_archive(engine, finished_case):
     assert "Triwulan III" in text and "2026" in text
     for bidang in BIDANG:
         assert bidang in text
-    assert "Muhammad Nor" in text
+    # the signature block: name, NIP and title of the Kepala Dinas from the user record (demo.json)
+    assert "Kepala Dinas (contoh)" in text and "NIP. 19800918 200501 1 008" in text
+    assert "Muhammad Nor" not in text  # the configured fallback is only for a lane without head
+    # Dasar Hukum from the SOP identity of the published diagram; sample data says so on the cover
+    assert "Undang-Undang Republik Indonesia Nomor 23 Tahun 2014 tentang Pemerintahan Daerah." in text
+    assert "DATA CONTOH" in [c.text for t in document.tables for r in t.rows for c in r.cells]
+    assert "putaran revisi" not in text.lower()
+    rekap = next(p for p in result.exported if p.parent.name == "rekap")
+    assert rekap.name == "rekap_data_kinerja_2026-TW3.xlsx"
     assert document.inline_shapes, "the capaian chart is embedded"
     with engine.db.reading() as session:
         entries = archive_entries(session, result.case_id)
