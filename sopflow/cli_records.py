@@ -17,7 +17,8 @@ from .files import FileStore
 from .history import export_bundle, verify_bundle
 from .replay import replay_case
 from .settings import Settings
-from .sop_document import render_sop_document
+from .sop_document import publish_date, render_sop_document
+from .sop_logo import logo_bytes
 from .spec_loader import load_process_file
 
 
@@ -105,14 +106,20 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
 
 def cmd_sop_doc(args: argparse.Namespace) -> int:
     """Write the official SOP document (.docx) generated from a BPMN file or a published version."""
+    number, published, logo = None, None, None
     if args.file:
         definition = load_process_file(args.file)
+        logo = Settings.from_env(data_dir=getattr(args, "data_dir", None)).logo_file
     else:
         engine = _engine(args)
         with engine.db.reading() as session:
-            definition = store.definition_of(store.version_of(session, args.process, args.version))
-    revised = date.fromisoformat(args.revised_on) if args.revised_on else None
-    Path(args.out).write_bytes(render_sop_document(definition, revised_on=revised))
+            row = store.version_of(session, args.process, args.version)
+            definition = store.definition_of(row)
+            number, published = row.version, publish_date(row.created_at, engine.settings.timezone)
+        logo = engine.settings.logo_file
+    revised = date.fromisoformat(args.revised_on) if args.revised_on else published
+    data = render_sop_document(definition, revised_on=revised, version=number, logo=logo_bytes(logo))
+    Path(args.out).write_bytes(data)
     print(f"Dokumen SOP {definition.properties.get('sop.nomor', definition.process_id)} ditulis ke {args.out}.")
     return 0
 

@@ -75,6 +75,7 @@ ENV_VARIABLES: dict[str, tuple[str, ...]] = {
     "ldap_allow_plain": ("LDAP_ALLOW_PLAIN",),
     "identity_mapping_file": ("IDENTITY_MAPPING_FILE",),
     "local_login": ("LOCAL_LOGIN",),
+    "logo_file": ("LOGO_FILE",),
 }
 CONFIG_VARIABLE = "SOPFLOW_CONFIG"
 LOG_FORMATS = ("json", "console")
@@ -157,6 +158,8 @@ class Settings:
     # electronic signatures (sopflow/signing): PEM files of the roots a signer's certificate
     # must chain to for `sopflow audit verify` (none: the chain is not judged)
     signing_trust_roots: tuple[Path, ...] = ()
+    # the office's logo (PNG or JPEG) on the identity page of SOP documents; none: a neutral placeholder
+    logo_file: Path | None = None
 
     @property
     def oidc_enabled(self) -> bool:
@@ -209,6 +212,8 @@ class Settings:
         require_dir(self.templates_dir, "templat dokumen (SOPFLOW_TEMPLATES_DIR)")
         for shipped in sorted(builtin_templates_dir().glob("*.docx")):
             require_file(self.templates_dir / shipped.name, "templat dokumen")
+        if self.logo_file is not None:
+            require_file(self.logo_file, "logo instansi (LOGO_FILE)")
 
     def require_secret_key(self) -> str | None:
         """Return the configured secret key, refusing an unsafe one outside embedded mode.
@@ -309,6 +314,7 @@ class Settings:
             "identity_mapping_file": get("identity_mapping_file", _path),
             "local_login": get("local_login", _choice(LOCAL_LOGIN_POLICIES)),
             "signing_trust_roots": get("signing_trust_roots", _path_list),
+            "logo_file": get("logo_file", _path),
         }
         if values["smtp_starttls"] and values["smtp_ssl"]:
             raise DeploymentError("Pengaturan tidak sah: SMTP_STARTTLS dan SMTP_SSL tidak boleh aktif bersamaan.")

@@ -25,8 +25,9 @@ is ever wider than its column and nothing is broken mid-word.
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -346,6 +347,12 @@ def _signature(document: Any, props: dict[str, str], place: str) -> None:
         run.font.size = Pt(10)
         run.bold = kind in ("bold", "name")
         run.underline = kind == "name"
+
+
+def publish_date(created_at: datetime, timezone: str) -> date:
+    """Return the local calendar day of a version's publication (stored as naive UTC)."""
+    aware = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(timezone)).date()
 
 
 def render_sop_document(

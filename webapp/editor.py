@@ -16,7 +16,8 @@ from flask_login import current_user
 from handlers import registry
 from sopflow import InvalidForm, InvalidProcess, MigrateCases, NotFound, PublishDraft, SaveDraft, inbox, store
 from sopflow.authz import ROLE_ADMIN, ROLE_OWNER
-from sopflow.sop_document import render_sop_document
+from sopflow.sop_document import publish_date, render_sop_document
+from sopflow.sop_logo import logo_bytes
 
 from .api_support import ApiError, parse_json_object
 from .auth import actor_required, current_username
@@ -216,8 +217,14 @@ def sop_document(process_id: str) -> Any:
     version = _version_arg("versi")
     with _ext().db.reading() as session:
         row = store.version_of(session, process_id, version)
-        number, definition = row.version, store.definition_of(row)
-    data = render_sop_document(definition)
+        number, definition, published = row.version, store.definition_of(row), row.created_at
+    settings = _ext().settings
+    data = render_sop_document(
+        definition,
+        revised_on=publish_date(published, settings.timezone),
+        version=number,
+        logo=logo_bytes(settings.logo_file),
+    )
     return Response(
         data,
         mimetype=DOCX_TYPE,
