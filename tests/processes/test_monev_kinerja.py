@@ -34,7 +34,7 @@ def test_demo_case_reaches_selesai_with_every_step(engine, finished_case):
         events = timeline_for_case(session, result.case_id)
         case = session.get(Case, result.case_id)
     done_steps = {t["step"] for t in tasks if t["state"] == "completed"}
-    assert done_steps == {1, 2, 4, 5, 9, 10, 11}
+    assert done_steps == {1, 2, 4, 5, 9, 10, 11, 12}  # 12: the Kepala Dinas signs the final PDF
     assert all(t["due_at"] is not None for t in tasks)
     assert sorted(t["unit"] for t in tasks if t["step"] == 2) == sorted(BIDANG)
     operations = [e["data"]["operation"] for e in events if e["kind"] == "service_run"]
