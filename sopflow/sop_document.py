@@ -233,7 +233,7 @@ def _cell_margins(table: Any) -> None:
         element.set(qn("w:w"), str(round(value * 20)))
         element.set(qn("w:type"), "dxa")
         margins.append(element)
-    tbl_pr.append(margins)
+    tbl_pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")  # schema order
 
 
 def _cell_text(cell: Any, text: str, *, bold: bool = False, size: float = BODY_SIZE, center: bool = False) -> None:

@@ -34,6 +34,7 @@ BODY_SIZE, HEAD_SIZE, LABEL_SIZE = 8.0, 8.0, 6.0
 LANE_MIN, SIDE_GAP, SYMBOL_MAX_W = 68.0, 14.0, 72.0
 SYMBOL_H = {"terminator": 20.0, "process": 22.0, "decision": 30.0}
 FLOW_GAP = 12.0  # free height above and below a symbol for connectors
+LABEL_ROOM = 8.0  # extra height of a decision's row, for the labels of its branches
 OFFPAGE_W, OFFPAGE_H, ZONE = 16.0, 15.0, 21.0  # pentagon size; height added to a row per zone used
 END_W, END_H = 38.0, 14.0
 SLOT = 20.0  # horizontal distance between items sharing a zone
@@ -241,7 +242,7 @@ def build_layout(steps: list[Step], columns: list[Column], texts: dict[str, list
     base = []
     for row, step in enumerate(steps):
         text = max(text_height(texts[c.key][row], c.width) for c in columns if c.key in texts)
-        flow = SYMBOL_H[step.symbol] + 2 * FLOW_GAP
+        flow = SYMBOL_H[step.symbol] + 2 * FLOW_GAP + (LABEL_ROOM if step.symbol == "decision" else 0)
         base.append(max(text, flow))
     heights = list(base)
     pages = paginate(heights, header_a + header_b)
@@ -379,7 +380,8 @@ class _Router:
         if abs(source.cx - target.cx) < 0.01:
             points = [start, end]
         else:
-            level = (start[1] + self.top[row] + self.layout.heights[row]) / 2
+            bottom = self.top[row] + self.layout.heights[row]
+            level = bottom - min(6.0, (bottom - start[1]) / 2)  # low in the row: room for a branch label above
             points = [start, (source.cx, level), (target.cx, level), end]
         page.connectors.append(points)
         self._label(page, edge.label, start[0] + 2, start[1] + 1)
@@ -388,7 +390,7 @@ class _Router:
         column = self.lane_columns[lane]
         used = self.channels.get((lane, side), 0)
         self.channels[(lane, side)] = used + 1
-        offset = min(3.0 + 2.5 * used, SIDE_GAP - 7)  # the last stretch into the symbol keeps 7 pt for the arrow
+        offset = min(5.0 + 2.5 * used, SIDE_GAP - 7)  # the last stretch into the symbol keeps 7 pt for the arrow
         left = self.layout.table_x + column.x
         return left + offset if side == "left" else left + column.width - offset
 
@@ -407,14 +409,16 @@ class _Router:
         self.sides[(edge.target, entry_side)] = "in"
         start, end = source.side(exit_side), target.side(entry_side)
         page.connectors.append([start, (x, start[1]), (x, end[1]), end])
-        if edge.label:
+        if edge.label:  # above the first stretch when it is long enough, else above the last one by the channel
             lines = wrap(edge.label, 58.0, LABEL_SIZE)
+            width = max(text_width(line, LABEL_SIZE) for line in lines) + 2
             height = len(lines) * line_height(LABEL_SIZE) + 1
-            if exit_side == "right":
-                page.labels.append(Label(start[0] + 2, start[1] - height - 0.5, lines))
+            first, last = abs(x - start[0]), abs(end[0] - x)
+            if first >= width + 4 or first >= last:
+                left, level = (start[0] + 2 if x > start[0] else start[0] - 2 - width), start[1]
             else:
-                width = max(text_width(line, LABEL_SIZE) for line in lines) + 2
-                page.labels.append(Label(start[0] - 2 - width, start[1] - height - 0.5, lines, "right"))
+                left, level = (x + 2 if end[0] > x else x - 2 - width), end[1]
+            page.labels.append(Label(left, level - height - 0.5, lines, "left" if left > min(x, start[0]) else "right"))
 
     def _label(self, page: Page, text: str, x: float, y: float) -> None:
         if text:
