@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from . import inbox
+from .case_queries import element_names, full_names
 from .commands import CaseOutcome, ClaimTask, CompleteUserTask, StartInstance, Upload
 from .engine import Engine
 from .errors import DeploymentError, InvalidForm, SopflowError
@@ -97,14 +98,16 @@ def run_demo(engine: Engine, script: dict[str, Any], out_dir: Path, say: Callabl
     base: Path = script["_base"]
     process_file = script_process_file(script, engine.settings.processes_dir)
     version = engine.publish_process(process_file, "sistem", "versi demo")
-    say(f"Proses {version.process_id} versi {version.version} (SHA-256 {version.sha256[:12]}…)")
+    say(f"Proses {version.name} ({version.process_id}) versi {version.version} (SHA-256 {version.sha256[:12]}…)")
     ensure_users(engine, script)
     start = script["start"]
     data = json.loads((base / start["data_file"]).read_text(encoding="utf-8"))
     data = {key: data[key] for key in start.get("data_keys", data.keys())}
     outcome = engine.start_instance(StartInstance(version.process_id, start["actor"], script["periode"], data))
-    say(f"Kasus {outcome.case_id} dimulai untuk periode {script['periode']} oleh {start['actor']}")
-    seen = _report_events(engine, outcome.case_id, 0, say, engine.settings.timezone)
+    with engine.db.reading() as session:
+        starter = full_names(session, {start["actor"]}).get(start["actor"], start["actor"])
+    say(f"Kasus {outcome.case_id} dimulai untuk periode {script['periode']} oleh {starter}")
+    seen = report_events(engine, outcome.case_id, 0, say, engine.settings.timezone)
     for step in script["steps"]:
         task = _find_task(outcome.open_tasks, step)
         actor = step["actor"]
@@ -112,25 +115,26 @@ def run_demo(engine: Engine, script: dict[str, Any], out_dir: Path, say: Callabl
         uploads = {
             name: Upload(Path(file).name, (base / file).read_bytes()) for name, file in step.get("uploads", {}).items()
         }
+        step_data = fill_texts(step.get("data", {}), _texts_for(script, script["periode"]))
         try:
-            outcome = engine.complete_user_task(CompleteUserTask(task["task_id"], actor, step.get("data", {}), uploads))
+            outcome = engine.complete_user_task(CompleteUserTask(task["task_id"], actor, step_data, uploads))
         except InvalidForm as exc:
             if not step.get("expect_rejected"):
                 raise
             say(f"  ✗ ditolak (sesuai skenario): {exc.errors[0]['message']}")
             continue
-        seen = _report_events(engine, outcome.case_id, seen, say, engine.settings.timezone)
+        seen = report_events(engine, outcome.case_id, seen, say, engine.settings.timezone)
         deadline = time.monotonic() + 300
         while outcome.jobs:  # a worker runs the service steps: print them as they finish
             if any(j["status"] == "failed" for j in outcome.jobs) or time.monotonic() > deadline:
                 _raise_stuck(outcome)
             time.sleep(0.2)
-            seen = _report_events(engine, outcome.case_id, seen, say, engine.settings.timezone)
+            seen = report_events(engine, outcome.case_id, seen, say, engine.settings.timezone)
             outcome = engine.case_outcome(outcome.case_id)
         if outcome.failure:
             raise SopflowError(f"Langkah {outcome.failure['element_id']} gagal: {outcome.failure['message']}")
     outcome = _sign_open_tasks(engine, script, outcome, out_dir, say)
-    _report_events(engine, outcome.case_id, seen, say, engine.settings.timezone)
+    report_events(engine, outcome.case_id, seen, say, engine.settings.timezone)
     exported = _export_documents(engine, outcome.case_id, out_dir)
     open_case = script.get("open_case")
     if open_case:
@@ -197,13 +201,16 @@ def _start_open_case(
     outcome = engine.start_instance(
         StartInstance(script["process_id"], script["start"]["actor"], spec["periode"], data)
     )
+    texts = _texts_for(script, spec["periode"])
     for step in script["steps"][: spec.get("steps", 0)]:
         task = _find_task(outcome.open_tasks, step)
-        outcome = _settled(
-            engine, engine.complete_user_task(CompleteUserTask(task["task_id"], step["actor"], step.get("data", {})))
-        )
+        data = fill_texts(step.get("data", {}), texts)
+        outcome = _settled(engine, engine.complete_user_task(CompleteUserTask(task["task_id"], step["actor"], data)))
     waiting = sorted({t["element_id"] for t in outcome.open_tasks})
-    say(f"Kasus kedua {outcome.case_id} (periode {spec['periode']}) menunggu di: {', '.join(waiting)}")
+    with engine.db.reading() as session:
+        names = element_names(session, outcome.case_id)
+    waiting_names = ", ".join(names.get(element, element) for element in waiting)
+    say(f"Kasus kedua {outcome.case_id} (periode {spec['periode']}) menunggu di: {waiting_names}")
 
 
 def _settled(engine: Engine, outcome: CaseOutcome) -> CaseOutcome:
@@ -228,47 +235,98 @@ def _find_task(open_tasks: list[dict[str, Any]], step: dict[str, Any]) -> dict[s
     )
 
 
-def _report_events(engine: Engine, case_id: str, after: int, say: Callable[[str], None], tz: str) -> int:
+def report_events(engine: Engine, case_id: str, after: int, say: Callable[[str], None], tz: str) -> int:
+    """Print the case's events after ``after`` for people: step names and full names, not identifiers."""
     with engine.db.reading() as session:
         events = [e for e in inbox.timeline_for_case(session, case_id) if e["seq"] > after]
+        names = element_names(session, case_id)
+        people = full_names(session, {e["actor"] for e in events} | {_trigger(e) for e in events})
     for event in events:
         data = event["data"]
         kind = event["kind"]
+        element = names.get(event["element_id"] or "", event["element_id"] or "-")
         if kind == "task_completed":
             output = f" → {data['output']}" if data.get("output") else ""
-            say(f"  ✓ langkah {data.get('step') or '-'} {event['element_id']} oleh {event['actor']}{output}")
+            who = people.get(event["actor"], event["actor"])
+            say(f"  ✓ langkah {data.get('step') or '-'} {element} oleh {who}{output}")
         elif kind == "engine_resumed":
-            say(f"  ⏵ langkah otomatis dijalankan sistem (dipicu oleh {data.get('triggered_by') or '-'})")
+            who = people.get(_trigger(event) or "", _trigger(event) or "-")
+            say(f"  ⏵ langkah otomatis dijalankan Sistem (dipicu oleh {who})")
         elif kind == "service_run":
             output = f" → {data['output']}" if data.get("output") else ""
             step = data.get("step") or "-"
-            say(f"  ⚙ langkah {step} {event['element_id']}: {data['operation']} ({data['duration_ms']:.0f} ms){output}")
+            say(f"  ⚙ langkah {step} {element} oleh Sistem ({_ms(data['duration_ms'])} ms){output}")
         elif kind == "document_stored":
             say(f"    ↳ dokumen {data['kind']}: {data['filename']} (SHA-256 {data['sha256'][:12]}…)")
         elif kind == "gateway_passed":
-            say(f"  ◇ {event['element_id']} → {', '.join(data['next'])}")
+            say(f"  ◇ {element} → {', '.join(names.get(n, n) for n in data['next'])}")
         elif kind == "task_ready":
             due = _local(data.get("due_at"), tz)
             who = data.get("unit") or data.get("label")
             unit = f" [{who}]" if who else ""
             step = data.get("step") or "-"
-            say(f"• Langkah {step} siap: {event['element_id']}{unit} — lane {data['lane']}, tenggat {due}")
+            say(f"• Langkah {step} siap: {element}{unit} — pelaksana {data['lane']}, tenggat {due}")
         elif kind == "service_failed":
-            say(f"  ✗ {event['element_id']} gagal: {data['message']}")
-        elif kind == "document_signed":
-            say(f"    ↳ ditandatangani: {data['filename']} (sertifikat {data['certificate_fingerprint'][:16]}…)")
-        elif kind == "signature_skipped":
-            say(f"    ↳ tidak ditandatangani: {data['reason']}")
+            say(f"  ✗ {element} gagal: {data['message']}")
+        elif kind in ("upload_rejected", "form_refused"):
+            say(f"  ✗ {element}: {data.get('pesan')} (oleh {people.get(event['actor'], event['actor'])})")
         elif kind == "case_completed":
             say("■ Kasus selesai (peristiwa akhir tercapai)")
     return events[-1]["seq"] if events else after
+
+
+def _trigger(event: dict[str, Any]) -> str | None:
+    data = event["data"] if isinstance(event["data"], dict) else {}
+    return data.get("dipicu_oleh") or data.get("triggered_by")
+
+
+def _ms(value: float) -> str:
+    """Return milliseconds with Indonesian thousands separators (``1.250``)."""
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def fill_texts(value: Any, values: dict[str, str]) -> Any:
+    """Return ``value`` with ``{name}`` placeholders in its strings replaced from ``values`` (lists, dicts too).
+
+    A demo script's step data is shared by every case it plays; texts that depend on the case
+    (the quarter named in a disposition) say so with a placeholder the script defines per periode
+    (``teks_periode``), so a TW4 case never repeats a TW3 text.
+    """
+    if isinstance(value, str):
+        for name, text in values.items():
+            value = value.replace("{" + name + "}", text)
+        return value
+    if isinstance(value, list):
+        return [fill_texts(item, values) for item in value]
+    if isinstance(value, dict):
+        return {key: fill_texts(item, values) for key, item in value.items()}
+    return value
+
+
+def _texts_for(script: dict[str, Any], periode: str) -> dict[str, str]:
+    """Return the placeholder values of a periode: ``periode`` plus the script's ``teks_periode[periode]``."""
+    return {"periode": periode, **(script.get("teks_periode") or {}).get(periode, {})}
 
 
 def _local(value: str | None, tz: str) -> str:
     if not value:
         return "-"
     moment = datetime.fromisoformat(value).replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
-    return moment.strftime("%d-%m-%Y %H:%M")
+    months = (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    )
+    return f"{moment.day} {months[moment.month - 1]} {moment.year} {moment:%H:%M} {moment.tzname()}"
 
 
 def _export_documents(engine: Engine, case_id: str, out_dir: Path) -> list[Path]:

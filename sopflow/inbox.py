@@ -10,23 +10,29 @@ re-exported here, so callers import one module. What a user may see is decided b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from . import store
+from .calendar import WorkingCalendar
 from .case_access import check_may_open_task, check_may_view_case, check_may_view_task, visible_documents
 from .case_queries import (
+    CASE_ORDERS,
     archive_entries,
     case_diagram,
+    case_list_for_user,
+    case_steps,
     case_summary,
     case_view_for,
     cases,
     cases_for_user,
     document_for_user,
     documents_of_case,
+    full_names,
     process_versions,
     search_cases,
     tasks_of_case,
@@ -40,9 +46,13 @@ from .task_rules import human_spec, properties_of
 from .versions import diff_versions, draft_of, version_detail
 
 __all__ = [
+    "CASE_ORDERS",
+    "FILTERS",
     "TaskView",
     "archive_entries",
     "case_diagram",
+    "case_list_for_user",
+    "case_steps",
     "case_summary",
     "case_view_for",
     "cases",
@@ -53,7 +63,9 @@ __all__ = [
     "document_for_user",
     "documents_of_case",
     "draft_of",
+    "due_soon_until",
     "escalations_for_user",
+    "full_names",
     "lane_members",
     "latest_service_result",
     "overview",
@@ -100,6 +112,24 @@ class TaskView:
         return self.due_at is not None and now > self.due_at
 
 
+#: the inbox filters (query value → label); the same values in the page's URL and the API's ``filter``
+FILTERS = {
+    "semua": "Semua",
+    "milik_saya": "Milik saya",
+    "belum_diklaim": "Belum diklaim",
+    "terlambat": "Terlambat",
+    "jatuh_tempo": "Jatuh tempo ≤ 2 hari kerja",
+}
+#: working days ahead that count as "jatuh tempo" (due soon)
+DUE_SOON_WORKING_DAYS = 2
+
+
+def due_soon_until(now: datetime, calendar: WorkingCalendar, timezone: str) -> datetime:
+    """Return (naive UTC) the end of the :data:`DUE_SOON_WORKING_DAYS`-th working day after ``now`` (naive UTC)."""
+    local = now.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone))
+    return calendar.add_working_days(local, DUE_SOON_WORKING_DAYS).astimezone(UTC).replace(tzinfo=None)
+
+
 def tasks_for_user(
     session: Session,
     username: str,
@@ -108,10 +138,18 @@ def tasks_for_user(
     periode: str | None = None,
     order: str = "due",
     limit: int = 200,
+    offset: int = 0,
+    filter: str = "semua",
+    now: datetime | None = None,
+    due_soon: datetime | None = None,
 ) -> list[TaskView]:
     """Return the ready tasks ``username`` may work on: own lanes and units, unclaimed or claimed by them.
 
     ``order`` is ``due`` (default), ``step`` or ``periode``; unknown values sort by due date.
+    ``filter`` (:data:`FILTERS`): ``milik_saya`` claimed by the user, ``belum_diklaim``
+    unclaimed, ``terlambat`` past due at ``now``, ``jatuh_tempo`` not yet past due and due by
+    ``due_soon`` (:func:`due_soon_until`); ``semua`` or an unknown value: no filter.
+    ``limit``/``offset`` page the sorted list.
     """
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.lanes or not user.active:
@@ -121,13 +159,23 @@ def tasks_for_user(
         .where(HumanTask.state == "ready", HumanTask.lane.in_(user.lanes))
         .where(or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == username))
         .where(or_(HumanTask.unit.is_(None), HumanTask.unit.in_(user.units or [""])))
-        .order_by(*_ORDERS.get(order, _ORDERS["due"]))
+        # the task id last makes the order total, so pages never repeat or skip a task
+        .order_by(*_ORDERS.get(order, _ORDERS["due"]), HumanTask.id)
         .limit(limit)
+        .offset(max(0, offset))
     )
     if step is not None:
         query = query.where(HumanTask.step == step)
     if periode:
         query = query.where(HumanTask.periode == periode)
+    if filter == "milik_saya":
+        query = query.where(HumanTask.claimed_by == username)
+    elif filter == "belum_diklaim":
+        query = query.where(HumanTask.claimed_by.is_(None))
+    elif filter == "terlambat" and now is not None:
+        query = query.where(HumanTask.due_at < now)
+    elif filter == "jatuh_tempo" and now is not None and due_soon is not None:
+        query = query.where(HumanTask.due_at >= now, HumanTask.due_at <= due_soon)
     return [_view(row) for row in session.scalars(query)]
 
 
@@ -153,12 +201,16 @@ def task_detail(session: Session, task_id: str) -> dict[str, Any]:
     definition = store.definition_of(session.get_one(ProcessVersion, case.process_version_id))
     spec = human_spec(definition.spec, row.element_id)
     props = properties_of(spec) if spec is not None else {}
+    names = full_names(session, {row.completed_by, row.claimed_by})
     task = _view(row).__dict__ | {
         "state": row.state,
         "completed_at": row.completed_at,
         "completed_by": row.completed_by,
+        "completed_by_name": names.get(row.completed_by or "", row.completed_by),
+        "claimed_by_name": names.get(row.claimed_by or "", row.claimed_by),
         "case_status": case.status,
         "process_id": case.process_id,
+        "process_name": definition.name,
     }
     return {
         "task": task,

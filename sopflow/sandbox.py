@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import difflib
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -51,7 +53,8 @@ from RestrictedPython.Guards import (
 )
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
-from .errors import ExpressionRejected
+from .errors import ExpressionRejected, SopflowError
+from .logs import get_logger
 from .sandbox_limits import (
     MAX_ITEMS,
     MAX_ITERATIONS,
@@ -63,6 +66,8 @@ from .sandbox_limits import (
     check_constants,
     check_result,
 )
+
+log = get_logger(__name__)
 
 __all__ = ["MAX_ITERATIONS", "TIME_LIMIT_SECONDS", "SandboxEnvironment", "compile_expression", "compile_script"]
 
@@ -186,9 +191,39 @@ def _code_or_raise(source: str, result: Any, mode: str) -> Any:
         except ExpressionRejected as exc:
             errors.append(exc.message)
     if errors or result.code is None:
-        detail = "; ".join(errors) or "tidak dapat dikompilasi"
+        detail = "; ".join(_indonesian_compile_error(e) for e in errors) or "tidak dapat dikompilasi"
         raise ExpressionRejected(f"Ekspresi ditolak oleh sandbox: {detail} (ekspresi: {source.strip()[:200]!r})")
     return result.code
+
+
+#: RestrictedPython's compile messages (English) and how a person reads them
+_COMPILE_MESSAGES = (
+    (
+        re.compile(r'^"(?P<n>[^"]+)" is an invalid variable name because it starts with "_"\.?$'),
+        "nama {n!r} tidak diizinkan karena diawali garis bawah",
+    ),
+    (
+        re.compile(r'^"(?P<n>[^"]+)" is an invalid attribute name because it starts with "_"\.?$'),
+        "atribut {n!r} tidak diizinkan karena diawali garis bawah",
+    ),
+    (re.compile(r'^"(?P<n>[^"]+)" is a reserved name\.?$'), "nama {n!r} dicadangkan sistem"),
+    (re.compile(r"^SyntaxError: (?P<n>.*?) at statement: (?P<s>.*)$"), "kesalahan penulisan (sintaks) pada {s}"),
+    (re.compile(r"^(?P<n>\w+) statements are not allowed\.?$"), "pernyataan {n} tidak diizinkan"),
+)
+_LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
+
+
+def _indonesian_compile_error(message: str) -> str:
+    """Translate one RestrictedPython compile error for people; unknown ones keep their text after the line."""
+    line, text = "", message
+    found = _LINE.match(message)
+    if found:
+        line, text = f"baris {found.group(1)}: ", found.group(2)
+    for pattern, template in _COMPILE_MESSAGES:
+        matched = pattern.match(text.strip())
+        if matched:
+            return line + template.format(**matched.groupdict())
+    return line + text
 
 
 def _sandbox_globals(budget: Budget) -> dict[str, Any]:
@@ -215,14 +250,56 @@ def _is_sandbox_name(name: str) -> bool:
     return name.startswith("_")
 
 
+class ExpressionFailed(SopflowError):
+    """A diagram expression failed on the case's data (unknown name, division by zero, ...).
+
+    The message is Indonesian, for the people who read the failed step; the Python error
+    stays in the log and as this exception's cause. Unlike :class:`ExpressionRejected`
+    it is the step's own failure: the step is kept in error and can be retried.
+    """
+
+    http_status = 422
+
+
 def _run(code: Any, namespace: dict[str, Any], mode: str) -> Any:
-    """Run compiled code; what Python itself stops (memory, recursion) becomes a clean refusal."""
+    """Run compiled code; what Python itself stops (memory, recursion) becomes a clean refusal.
+
+    The usual runtime errors of an expression become :class:`ExpressionFailed` with an
+    Indonesian message (the English one is logged).
+    """
     try:
         return eval(code, namespace) if mode == "eval" else exec(code, namespace)
     except MemoryError:
         raise ExpressionRejected("Ekspresi dihentikan: memori tidak cukup untuk menghitungnya.") from None
     except RecursionError:
         raise ExpressionRejected("Ekspresi dihentikan: struktur terlalu dalam.") from None
+    except ImportError as exc:
+        log.warning("expression_failed", error=f"{type(exc).__name__}: {exc}")
+        raise ExpressionFailed("Ekspresi gagal: impor modul tidak diizinkan dalam ekspresi diagram.") from exc
+    except (NameError, ZeroDivisionError, TypeError, KeyError, IndexError, AttributeError, ValueError) as exc:
+        log.warning("expression_failed", error=f"{type(exc).__name__}: {exc}")
+        raise ExpressionFailed(_indonesian(exc, namespace)) from exc
+
+
+def _indonesian(exc: Exception, namespace: dict[str, Any]) -> str:
+    """Return the Indonesian message of a runtime error of a diagram expression."""
+    if isinstance(exc, NameError):
+        name = getattr(exc, "name", None) or str(exc)
+        known = [n for n in namespace if not _is_sandbox_name(n) and n not in _BUILTINS]
+        close = difflib.get_close_matches(str(name), known, n=1)
+        hint = f"; mungkin maksudnya {close[0]!r}" if close else ""
+        return f"Ekspresi gagal: nama {name!r} tidak dikenal (tidak ada dalam data kasus){hint}."
+    if isinstance(exc, ZeroDivisionError):
+        return "Ekspresi gagal: pembagian dengan nol."
+    if isinstance(exc, KeyError):
+        return f"Ekspresi gagal: kunci {exc.args[0] if exc.args else ''!r} tidak ada dalam data."
+    if isinstance(exc, IndexError):
+        return "Ekspresi gagal: nomor urut (indeks) di luar panjang daftar."
+    if isinstance(exc, AttributeError):
+        return f"Ekspresi gagal: atribut {getattr(exc, 'name', None) or '?'!r} tidak ada pada nilai tersebut."
+    if isinstance(exc, TypeError):
+        return "Ekspresi gagal: jenis nilai tidak cocok untuk operasi ini (misalnya teks dijumlahkan dengan angka)."
+    return "Ekspresi gagal: nilai tidak sah untuk operasi ini (misalnya teks yang bukan angka diubah menjadi angka)."
 
 
 class SandboxEnvironment(TaskDataEnvironment):

@@ -166,6 +166,9 @@ def _register_filters(app: Flask, timezone: str) -> None:
 
     app.jinja_env.filters["waktu"] = local_time
     app.jinja_env.filters["ukuran"] = file_size
+    from . import formatting
+
+    formatting.register(app, timezone)  # Indonesian dates and numbers: waktu, tanggal, angka (and combine)
 
 
 def _register_error_handlers(app: Flask) -> None:

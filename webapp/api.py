@@ -9,10 +9,10 @@ through the ``inbox`` read functions: a case, task or document the caller may no
 
 | method | path | success | errors |
 |---|---|---|---|
-| GET | /cases | 200 the cases the caller may see (``process_id``, ``status``) | 401 |
+| GET | /cases | 200 a page of the cases the caller may see (filters, ``order``, ``limit``, ``offset``) | 400, 401 |
 | POST | /cases | 201 case outcome | 400, 401, 403, 404, 422 |
 | GET | /cases/{case_id} | 200 case summary + the caller's part of tasks and documents + open jobs | 401, 404 |
-| GET | /tasks | 200 my ready tasks (``step``, ``periode``, ``order``, ``limit``) | 400, 401 |
+| GET | /tasks | 200 my ready tasks (``filter``, ``step``, ``periode``, ``order``, ``limit``, ``offset``) | 400, 401 |
 | GET | /tasks/{task_id} | 200 task + SOP facts + form schema + documents | 401, 403, 404 |
 | POST | /tasks/{task_id}/claim | 200 task | 401, 403, 404, 409 |
 | POST | /tasks/{task_id}/unclaim | 200 task | 401, 403, 404, 409 |
@@ -182,15 +182,39 @@ def start_case() -> Response:
 
 @bp.get("/cases")
 def list_cases() -> Response:
-    """Return ``{"cases": [...]}``: the summaries of the cases the caller may see, newest periode first.
+    """Return ``{"cases": [...], "total", "limit", "offset"}``: one page of the cases the caller may see.
 
-    Query: ``process_id``, ``status`` (``berjalan``, ``selesai``, ``gagal``).
+    Query: ``process_id``, ``status`` (``berjalan``, ``selesai``, ``gagal``), ``periode``,
+    ``order`` (``periode`` default, ``judul``, ``status``, ``tenggat``, ``dimulai``),
+    ``direction`` (``asc``/``desc``; default desc for periode and dimulai), ``limit``
+    (1..500, default 100), ``offset``. Each case carries ``process_name``, ``current_steps``
+    and ``due_at``. Errors: 400 invalid query parameters.
     """
+    fields: dict[str, list[str]] = {}
+    limit = int_arg("limit", fields, minimum=1, maximum=MAX_LIMIT)
+    offset = int_arg("offset", fields, minimum=0, maximum=1_000_000)
+    order = request.args.get("order") or "periode"
+    if order not in inbox.CASE_ORDERS:
+        fields.setdefault("order", []).append(f"Pilih salah satu: {', '.join(inbox.CASE_ORDERS)}.")
+    direction = request.args.get("direction") or ""
+    if direction not in ("", "asc", "desc"):
+        fields.setdefault("direction", []).append("Pilih salah satu: asc, desc.")
+    if fields:
+        raise ApiError(400, "invalid_query", "Parameter pencarian belum benar.", fields)
+    limit = limit if limit is not None else 100
     with _engine().db.reading() as session:
-        found = inbox.cases_for_user(
-            session, _user().username, request.args.get("process_id") or None, request.args.get("status") or None
+        found = inbox.case_list_for_user(
+            session,
+            _user().username,
+            status=request.args.get("status") or None,
+            process_id=request.args.get("process_id") or None,
+            periode=request.args.get("periode") or None,
+            order=order,
+            descending={"asc": False, "desc": True}.get(direction),
+            limit=limit,
+            offset=offset or 0,
         )
-    return reply({"cases": found})
+    return reply(found | {"limit": limit, "offset": offset or 0})
 
 
 @bp.get("/cases/<case_id>")
@@ -211,22 +235,29 @@ def get_case(case_id: str) -> Response:
 
 @bp.get("/tasks")
 def list_tasks() -> Response:
-    """Return ``{"tasks": [...]}``: the caller's ready tasks (own lanes and units, unclaimed or claimed by them).
+    """Return ``{"tasks": [...], "limit", "offset"}``: the caller's ready tasks (own lanes and units,
+    unclaimed or claimed by them), one page.
 
-    Query: ``step`` (integer), ``periode`` (e.g. ``2026-TW3``), ``order`` (``due`` default,
-    ``step``, ``periode``), ``limit`` (1..500, default 200). Each task carries ``overdue``.
-    Errors: 400 invalid query parameters.
+    Query: ``filter`` (``semua`` default, ``milik_saya``, ``belum_diklaim``, ``terlambat``,
+    ``jatuh_tempo`` = due within 2 working days), ``step`` (integer), ``periode`` (e.g.
+    ``2026-TW3``), ``order`` (``due`` default, ``step``, ``periode``), ``limit`` (1..500,
+    default 200), ``offset``. Each task carries ``overdue``. Errors: 400 invalid query parameters.
     """
     fields: dict[str, list[str]] = {}
     step = int_arg("step", fields)
     limit = int_arg("limit", fields, minimum=1, maximum=MAX_LIMIT)
+    offset = int_arg("offset", fields, minimum=0, maximum=1_000_000)
     order = request.args.get("order") or "due"
     if order not in ORDERS:
         fields.setdefault("order", []).append(f"Pilih salah satu: {', '.join(ORDERS)}.")
+    chosen = request.args.get("filter") or "semua"
+    if chosen not in inbox.FILTERS:
+        fields.setdefault("filter", []).append(f"Pilih salah satu: {', '.join(inbox.FILTERS)}.")
     if fields:
         raise ApiError(400, "invalid_query", "Parameter pencarian belum benar.", fields)
     engine = _engine()
     now = engine.clock()
+    limit = limit if limit is not None else 200
     with engine.db.reading() as session:
         views = inbox.tasks_for_user(
             session,
@@ -234,9 +265,14 @@ def list_tasks() -> Response:
             step=step,
             periode=request.args.get("periode") or None,
             order=order,
-            limit=limit if limit is not None else 200,
+            limit=limit,
+            offset=offset or 0,
+            filter=chosen,
+            now=now,
+            due_soon=inbox.due_soon_until(now, engine.services.calendar, engine.services.timezone),
         )
-    return reply({"tasks": [to_json(v) | {"overdue": v.is_overdue(now)} for v in views]})
+    tasks = [to_json(v) | {"overdue": v.is_overdue(now)} for v in views]
+    return reply({"tasks": tasks, "limit": limit, "offset": offset or 0})
 
 
 @bp.get("/tasks/<task_id>")

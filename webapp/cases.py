@@ -19,6 +19,10 @@ bp.before_request(require_login)
 #: Top-level keys of an indicator file that describe the file and are not start data.
 IGNORED_KEYS = ("keterangan",)
 STATUS_LABELS = {"berjalan": "Berjalan", "selesai": "Selesai", "gagal": "Gagal"}
+#: cases per page of the case list (``SOPFLOW_CASE_PAGE_SIZE`` in the app config overrides it)
+PAGE_SIZE = 25
+#: query values that are the defaults and stay out of the URL
+_DEFAULTS = {("urut", "periode"), ("halaman", 1)}
 #: how often the case page asks whether its queued or running steps are done (milliseconds)
 POLL_INTERVAL_MS = 2000
 
@@ -53,6 +57,7 @@ def detail(case_id: str) -> Any:
         case=view["summary"],
         diagram=diagram,
         tasks=view["tasks"],
+        steps=view["steps"],
         documents=view["documents"],
         now=now,
         status_labels=STATUS_LABELS,
@@ -109,23 +114,59 @@ def start() -> Any:
     return redirect(url_for("cases.detail", case_id=outcome.case_id))
 
 
+def case_list_args() -> dict[str, Any]:
+    """Read the case list's query string: ``status``, ``periode``, ``urut`` (sort key), ``arah``
+    (``naik``/``turun``), ``halaman``; unknown values fall back to the defaults."""
+    order = request.args.get("urut", "periode")
+    order = order if order in inbox.CASE_ORDERS else "periode"
+    direction = request.args.get("arah", "")
+    status = request.args.get("status", "")
+    page_text = request.args.get("halaman", "").strip()
+    return {
+        "status": status if status in STATUS_LABELS else "",
+        "periode": request.args.get("periode", "").strip()[:40],
+        "urut": order,
+        "arah": direction if direction in ("naik", "turun") else "",
+        "halaman": max(1, min(int(page_text), 10_000)) if page_text.isdigit() else 1,
+    }
+
+
 def _render_index(errors: list[dict[str, Any]] | None = None, message: str | None = None) -> Any:
     may_start = current_user.may_start_cases
+    args = case_list_args()
+    size = current_app.config.get("SOPFLOW_CASE_PAGE_SIZE", PAGE_SIZE)
     with _ext().db.reading() as session:
-        cases = inbox.cases_for_user(session, current_username())
+        listed = inbox.case_list_for_user(
+            session,
+            current_username(),
+            status=args["status"] or None,
+            periode=args["periode"] or None,
+            order=args["urut"],
+            descending={"naik": False, "turun": True}.get(args["arah"]),
+            limit=size,
+            offset=(args["halaman"] - 1) * size,
+        )
         versions = inbox.process_versions(session) if may_start else []
     processes: dict[str, str] = {}
     for version in versions:
         processes.setdefault(version["process_id"], version["name"])
+    query = {key: value for key, value in args.items() if value and (key, value) not in _DEFAULTS}
     return render_template(
         "cases/index.html",
-        cases=cases,
+        cases=listed["cases"],
+        total=listed["total"],
+        page=args["halaman"],
+        pages=max(1, -(-listed["total"] // size)),
+        args=args,
+        query=query,
+        orders=inbox.CASE_ORDERS,
         processes=processes,
         may_start=may_start,
         errors=errors or [],
         message=message,
         form=request.form if errors else {},
         status_labels=STATUS_LABELS,
+        now=_ext().engine.clock(),
     )
 
 

@@ -12,11 +12,14 @@ attempt is ``p__upload_id`` (its name for display in ``p__upload_name``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sopflow import Upload
+
+from .formatting import number_text
 
 UPLOAD_KEY = "x-sopflow-upload"
 LABELS_KEY = "x-sopflow-enum-labels"
@@ -220,6 +223,10 @@ def _staged_from_form(form: Mapping[str, str] | None, name: str) -> dict[str, st
 def _display(value: Any, kind: str) -> Any:
     if kind == "boolean":
         return bool(value)
+    if kind == "date" and isinstance(value, str) and _ISO_DATE.match(value):
+        return f"{value[8:10]}/{value[5:7]}/{value[0:4]}"  # shown and typed as dd/mm/yyyy
+    if kind in ("number", "integer") and isinstance(value, int | float) and not isinstance(value, bool):
+        return number_text(value)
     if kind == "lines" and isinstance(value, list):
         return "\n".join(map(str, value))
     if kind == "json":
@@ -273,15 +280,17 @@ def _coerce(prop: dict[str, Any], kind: str, raw: str | None) -> Any:
     text = raw.strip() if kind != "textarea" else raw.strip("\r\n ").replace("\r\n", "\n")
     if "enum" in prop:
         return next((v for v in prop["enum"] if str(v) == text), text)
+    if kind == "date":
+        found = _DMY_DATE.match(text)
+        # dd/mm/yyyy as typed or picked; anything else goes to the schema check as it is
+        return f"{found.group(3)}-{int(found.group(2)):02d}-{int(found.group(1)):02d}" if found else text
     if kind == "integer":
         try:
-            return int(text)
+            return int(_plain_number(text))
         except ValueError:
             return text
     if kind == "number":
-        normal = text.replace(" ", "")
-        if "," in normal and "." not in normal:
-            normal = normal.replace(",", ".")
+        normal = _plain_number(text)
         try:
             number = float(normal)
         except ValueError:
@@ -295,3 +304,22 @@ def _coerce(prop: dict[str, Any], kind: str, raw: str | None) -> Any:
         except ValueError:
             return text
     return text
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DMY_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
+
+
+def _plain_number(text: str) -> str:
+    """Return a number typed the Indonesian way (``1.250.000,50``) as Python reads it (``1250000.50``).
+
+    A comma is the decimal mark and dots group thousands; without a comma, dots group
+    thousands only when every group has three digits (``1.250`` is 1250, ``1.5`` stays 1.5).
+    """
+    normal = text.replace(" ", "").replace("\u00a0", "")
+    if "," in normal:
+        return normal.replace(".", "").replace(",", ".")
+    if _THOUSANDS.match(normal):
+        return normal.replace(".", "")
+    return normal

@@ -25,6 +25,10 @@ bp = Blueprint("inbox", __name__)
 bp.before_request(require_login)
 
 ORDERS = {"due": "Tenggat", "step": "Langkah", "periode": "Periode"}
+#: tasks per inbox page (``SOPFLOW_INBOX_PAGE_SIZE`` in the app config overrides it)
+PAGE_SIZE = 25
+#: query values that are the defaults and stay out of the URL
+DEFAULT_QUERY = {("saring", "semua"), ("urut", "due")}
 
 
 def _ext() -> Any:
@@ -37,24 +41,58 @@ def _now() -> Any:
 
 @bp.get("/")
 def index() -> Any:
-    """List the ready tasks of my lanes (unclaimed or claimed by me), sorted and filtered by query string."""
+    """List the ready tasks of my lanes (unclaimed or claimed by me), filtered, sorted and paged by query string.
+
+    Query: ``saring`` (:data:`sopflow.inbox.FILTERS`), ``langkah``, ``periode``, ``urut``
+    (:data:`ORDERS`), ``halaman`` (1-based; ``SOPFLOW_INBOX_PAGE_SIZE`` tasks a page).
+    """
     order = request.args.get("urut", "due")
     order = order if order in ORDERS else "due"
+    chosen = request.args.get("saring", "semua")
+    chosen = chosen if chosen in inbox.FILTERS else "semua"
     step_text = request.args.get("langkah", "").strip()
     step = int(step_text) if step_text.isdigit() else None
     periode = request.args.get("periode", "").strip() or None
+    page = _page_number()
+    size = current_app.config.get("SOPFLOW_INBOX_PAGE_SIZE", PAGE_SIZE)
+    now = _now()
+    services = _ext().engine.services
     with _ext().db.reading() as session:
-        tasks = inbox.tasks_for_user(session, current_username(), step=step, periode=periode, order=order)
+        tasks = inbox.tasks_for_user(
+            session,
+            current_username(),
+            step=step,
+            periode=periode,
+            order=order,
+            filter=chosen,
+            now=now,
+            due_soon=inbox.due_soon_until(now, services.calendar, services.timezone),
+            limit=size + 1,  # one more tells whether a next page exists
+            offset=(page - 1) * size,
+        )
+    query = {"saring": chosen, "langkah": step_text, "periode": periode or "", "urut": order}
+    query = {key: value for key, value in query.items() if value and (key, value) not in DEFAULT_QUERY}
     return render_template(
         "inbox/index.html",
-        tasks=tasks,
+        tasks=tasks[:size],
         processing=_steps_in_progress({t.case_id for t in tasks}),
-        now=_now(),
+        now=now,
         orders=ORDERS,
         order=order,
+        filters=inbox.FILTERS,
+        chosen=chosen,
         step=step_text,
         periode=periode or "",
+        page=page,
+        has_next=len(tasks) > size,
+        query=query,
     )
+
+
+def _page_number() -> int:
+    """Return the 1-based page of the ``halaman`` query parameter (1 when absent or not a positive number)."""
+    text = request.args.get("halaman", "").strip()
+    return max(1, min(int(text), 10_000)) if text.isdigit() else 1
 
 
 @bp.get("/tugas/<task_id>")
@@ -69,7 +107,7 @@ def claim(task_id: str) -> Any:
     """Claim the task so nobody else in the lane works on it."""
     _check_visible(task_id)
     task = _ext().engine.claim_task(ClaimTask(task_id, current_username()))
-    flash(f"Tugas '{task['name']}' Anda klaim; anggota lane lain tidak dapat menyelesaikannya.", "sukses")
+    flash(f"Tugas '{task['name']}' Anda klaim; pegawai lain tidak dapat menyelesaikannya.", "sukses")
     return redirect(url_for("inbox.task_page", task_id=task_id))
 
 
@@ -79,7 +117,7 @@ def unclaim(task_id: str) -> Any:
     """Give the claimed task back to the lane."""
     _check_visible(task_id)
     task = _ext().engine.unclaim_task(UnclaimTask(task_id, current_username()))
-    flash(f"Tugas '{task['name']}' dilepas dan kembali ke lane {task['lane']}.", "info")
+    flash(f"Tugas '{task['name']}' dilepas dan kembali ke pelaksana {task['lane']}.", "info")
     return redirect(url_for("inbox.task_page", task_id=task_id))
 
 
@@ -92,7 +130,9 @@ def reassign(task_id: str) -> Any:
     if not to_user:
         raise InvalidForm("Pilih pegawai tujuan pengalihan.", [{"field": "to_user", "message": "Wajib dipilih."}])
     task = _ext().engine.reassign_task(ReassignTask(task_id, current_username(), to_user))
-    flash(f"Tugas '{task['name']}' dialihkan kepada {to_user}.", "sukses")
+    with _ext().db.reading() as session:
+        name = inbox.full_names(session, {to_user}).get(to_user, to_user)
+    flash(f"Tugas '{task['name']}' dialihkan kepada {name}.", "sukses")
     return redirect(url_for("inbox.task_page", task_id=task_id))
 
 
@@ -101,13 +141,16 @@ def reassign(task_id: str) -> Any:
 def complete(task_id: str) -> Any:
     """Complete the task with the submitted form; on InvalidForm show the form again (422) with the entries kept."""
     with _ext().db.reading() as session:
-        schema = inbox.task_view_for(session, current_username(), task_id)["form"]
+        view = inbox.task_view_for(session, current_username(), task_id)
+    schema, done = view["form"], view["task"]
     data, uploads = forms.parse_submission(schema, request.form, request.files)
     try:
         outcome = _ext().engine.complete_user_task(CompleteUserTask(task_id, current_username(), data, uploads))
     except InvalidForm as exc:
         staged = _keep_uploads(task_id, uploads, exc)
         return _render_task(task_id, form=request.form, errors=exc.errors, staged=staged, message=exc.message), 422
+    # the other instances of a multi-instance step (one per Bidang) that still wait
+    waiting = [t for t in outcome.open_tasks if t["element_id"] == done["element_id"] and t["task_id"] != task_id]
     queued = [j for j in outcome.jobs if j["kind"] == ADVANCE_CASE and j["status"] == "pending"]
     stuck = [j for j in outcome.jobs if j["kind"] == ADVANCE_CASE and j["status"] == "failed"]
     if queued:
@@ -116,6 +159,8 @@ def complete(task_id: str) -> Any:
             "setelah selesai.",
             "sukses",
         )
+    elif waiting:
+        flash(completion_message(waiting), "sukses")
     else:
         flash("Tugas selesai dan diteruskan ke langkah berikutnya.", "sukses")
     if stuck:
@@ -131,6 +176,17 @@ def complete(task_id: str) -> Any:
             "peringatan",
         )
     return redirect(url_for("inbox.index"))
+
+
+def completion_message(waiting: list[dict[str, Any]]) -> str:
+    """Say that this instance is done and how many Bidang (or other parts) the step still waits for."""
+    units = sorted({t["unit"] for t in waiting if t["unit"]})
+    if units and all(t["unit"] for t in waiting):
+        what = f"{len(units)} Bidang lagi ({', '.join(units)})"
+    else:
+        labels = sorted({t["label"] or "" for t in waiting} - {""})
+        what = f"{len(waiting)} lagi ({', '.join(labels)})" if labels else f"{len(waiting)} tugas lagi"
+    return f"Tugas selesai. Langkah ini menunggu {what} sebelum diteruskan ke langkah berikutnya."
 
 
 @bp.get("/dokumen/<case_id>/<int:doc_id>")

@@ -54,6 +54,54 @@ PARAMETERS: dict[str, Any] = {
 
 _FILE = {"type": "string", "contentMediaType": "application/octet-stream"}
 
+
+def _limit(default: int) -> dict[str, Any]:
+    return {
+        "name": "limit",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": default},
+        "description": "Jumlah per halaman.",
+    }
+
+
+_OFFSET = {
+    "name": "offset",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0},
+    "description": "Lewati sebanyak ini (halaman berikutnya: offset + limit).",
+}
+_NTIME = {"type": ["string", "null"], "format": "date-time"}
+_CASE_LIST_ITEM = obj(
+    ["case_id", "process_id", "process_name", "periode", "status", "started_at", "due_at", "current_steps"],
+    {
+        "case_id": STR,
+        "process_id": STR,
+        "process_name": {"type": "string", "description": "Judul proses, mis. Monitoring/Evaluasi ..."},
+        "periode": STR,
+        "status": {"type": "string", "enum": ["berjalan", "selesai", "gagal"]},
+        "started_by": STR,
+        "started_by_name": {"type": "string", "description": "Nama lengkap yang memulai kasus."},
+        "started_at": {"type": "string", "format": "date-time"},
+        "completed_at": _NTIME,
+        "due_at": {**_NTIME, "description": "Tenggat terdekat tugas yang terbuka."},
+        "current_steps": {
+            "type": "array",
+            "description": "Tugas yang sedang terbuka (atau langkah yang gagal).",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "step": {"type": ["integer", "null"]},
+                    "name": STR,
+                    "unit": {"type": ["string", "null"]},
+                    "label": {"type": ["string", "null"]},
+                    "due_at": _NTIME,
+                },
+            },
+        },
+    },
+    "Kasus dalam daftar kasus.",
+)
+
 PATHS: dict[str, Any] = {
     "/openapi.json": {
         "get": {
@@ -70,15 +118,47 @@ PATHS: dict[str, Any] = {
             "tags": ["cases"],
             "summary": "Kasus yang boleh dilihat pengguna token (terbaru dahulu).",
             "parameters": [
-                {"name": "process_id", "in": "query", "schema": STR},
-                {"name": "status", "in": "query", "schema": STR},
+                {"name": "process_id", "in": "query", "schema": STR, "description": "Mis. monev_kinerja."},
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["berjalan", "selesai", "gagal"]},
+                },
+                {"name": "periode", "in": "query", "schema": STR, "description": "Mis. 2026-TW3."},
+                {
+                    "name": "order",
+                    "in": "query",
+                    "schema": {
+                        "type": "string",
+                        "enum": ["periode", "judul", "status", "tenggat", "dimulai"],
+                        "default": "periode",
+                    },
+                    "description": "Urutan: periode, judul (judul proses), status, tenggat (tenggat terdekat tugas "
+                    "yang terbuka; kasus tanpa tugas terbuka di akhir), dimulai.",
+                },
+                {
+                    "name": "direction",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["asc", "desc"]},
+                    "description": "Arah urutan; bawaan desc untuk periode dan dimulai, asc untuk lainnya.",
+                },
+                _limit(100),
+                _OFFSET,
             ],
             "responses": {
                 "200": json_response(
-                    {"type": "object", "required": ["cases"], "properties": {"cases": {"type": "array"}}},
-                    "Kasus yang boleh dilihat.",
+                    obj(
+                        ["cases", "total", "limit", "offset"],
+                        {
+                            "cases": {"type": "array", "items": _CASE_LIST_ITEM},
+                            "total": {"type": "integer", "description": "Jumlah kasus yang cocok (semua halaman)."},
+                            "limit": INT,
+                            "offset": INT,
+                        },
+                    ),
+                    "Satu halaman kasus yang boleh dilihat.",
                 ),
-                **errors(401, 500),
+                **errors(400, 401, 500),
             },
         },
         "post": {
@@ -134,22 +214,36 @@ PATHS: dict[str, Any] = {
             "tags": ["tasks"],
             "summary": "Tugas siap milik pengguna (lane dan unitnya, belum diklaim atau diklaim olehnya).",
             "parameters": [
+                {
+                    "name": "filter",
+                    "in": "query",
+                    "schema": {
+                        "type": "string",
+                        "enum": ["semua", "milik_saya", "belum_diklaim", "terlambat", "jatuh_tempo"],
+                        "default": "semua",
+                    },
+                    "description": "Saringan kotak masuk: semua; milik_saya (diklaim pengguna token); belum_diklaim; "
+                    "terlambat (melewati tenggat); jatuh_tempo (belum terlambat, tenggat paling lambat akhir hari "
+                    "kerja kedua berikutnya).",
+                },
                 {"name": "step", "in": "query", "schema": INT, "description": "Nomor langkah SOP."},
                 {"name": "periode", "in": "query", "schema": STR, "description": "Mis. 2026-TW3."},
                 {
                     "name": "order",
                     "in": "query",
                     "schema": {"type": "string", "enum": ["due", "step", "periode"], "default": "due"},
+                    "description": "Urutan: due (tenggat terdekat dahulu), step (nomor langkah), periode (terbaru).",
                 },
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 200},
-                },
+                _limit(200),
+                _OFFSET,
             ],
             "responses": {
                 "200": json_response(
-                    obj(["tasks"], {"tasks": {"type": "array", "items": ref("InboxTask")}}), "Daftar tugas."
+                    obj(
+                        ["tasks", "limit", "offset"],
+                        {"tasks": {"type": "array", "items": ref("InboxTask")}, "limit": INT, "offset": INT},
+                    ),
+                    "Satu halaman daftar tugas.",
                 ),
                 **errors(400, 401),
             },
