@@ -197,17 +197,15 @@ def _check_headers(
 def _table(
     ws: Any, columns: tuple[layout.Column, ...], filename: str, errors: ErrorList, label: list[str] | None = None
 ) -> list[tuple[int, list[Cell]]] | None:
-    """Check the header row, then return the non-blank table rows; None if the header is wrong.
+    """Check the header row, then return the non-blank table rows (None if the header is wrong).
 
-    The text of the label line above the table (``LABEL_CELL``) is appended to ``label`` when given.
-    """
-    label_row = int(layout.LABEL_CELL[1:])
-    stream = stream_rows(ws, label_row, len(columns))
+    The label line's text (``LABEL_CELL``, just above the header) is appended to ``label`` when given."""
+    stream = stream_rows(ws, layout.HEADER_ROW - 1, len(columns))
     header = None
     for number, cells in stream:
-        if number == label_row and label is not None:
-            label.append("" if _blank(cells[0].value) else str(cells[0].value).strip())
-        if number == layout.HEADER_ROW:
+        if number < layout.HEADER_ROW and label is not None and not _blank(cells[0].value):
+            label.append(str(cells[0].value).strip())
+        elif number == layout.HEADER_ROW:
             header = cells
             break
     if header is None:
@@ -229,9 +227,8 @@ def _table(
 
 def _read_kinerja(ws: Any, filename: str, bidang: str, renja: Renja, result: LembarIsian, errors: ErrorList) -> None:
     columns = layout.KINERJA_COLUMNS
-    label: list[str] = []
-    table = _table(ws, columns, filename, errors, label)
-    result.label = label[0] if label else ""
+    table = _table(ws, columns, filename, errors, label := [])
+    result.label = "".join(label)
     if table is None:
         return
     expected = {i["kode"]: i for i in renja.indikator_bidang(bidang)}

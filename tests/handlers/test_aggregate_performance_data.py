@@ -116,6 +116,7 @@ def test_hand_computed_small_case(ctx, small_case):
     assert rekap["jumlah_pagu"] == 500_000_000 and rekap["jumlah_realisasi_anggaran"] == 325_000_000
     assert rekap["penyerapan_anggaran"] == 65.0
     assert rekap["periode_label"] == "Triwulan III Tahun 2026"
+    assert rekap["data_contoh"] is False  # generated and filled, not the labelled sample files
     json.dumps(rekap)  # JSON-able
 
 
