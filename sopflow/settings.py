@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import DeploymentError
-from .identity.config import IDENTITY_TEXT_FIELDS, check_identity_settings
+from .identity.config import IDENTITY_FIELDS, IDENTITY_TEXT_FIELDS, check_identity_settings
 from .resources import builtin_processes_dir, builtin_samples_dir, builtin_templates_dir, require_dir, require_file
 
 # The repository checkout; only tests that test the checkout itself use it. Runtime code
@@ -57,24 +57,7 @@ ENV_VARIABLES: dict[str, tuple[str, ...]] = {
     "hsts_seconds": ("HSTS_SECONDS",),
     "api_token_days": ("API_TOKEN_DAYS",),
     "signing_trust_roots": ("SIGNING_TRUST_ROOTS",),
-    "oidc_issuer": ("OIDC_ISSUER",),
-    "oidc_client_id": ("OIDC_CLIENT_ID",),
-    "oidc_client_secret": ("OIDC_CLIENT_SECRET",),
-    "oidc_scopes": ("OIDC_SCOPES",),
-    "oidc_username_claim": ("OIDC_USERNAME_CLAIM",),
-    "oidc_groups_claim": ("OIDC_GROUPS_CLAIM",),
-    "ldap_url": ("LDAP_URL",),
-    "ldap_bind_dn": ("LDAP_BIND_DN",),
-    "ldap_bind_password": ("LDAP_BIND_PASSWORD",),
-    "ldap_user_base": ("LDAP_USER_BASE",),
-    "ldap_user_filter": ("LDAP_USER_FILTER",),
-    "ldap_group_attribute": ("LDAP_GROUP_ATTRIBUTE",),
-    "ldap_group_base": ("LDAP_GROUP_BASE",),
-    "ldap_start_tls": ("LDAP_START_TLS",),
-    "ldap_ca_file": ("LDAP_CA_FILE",),
-    "ldap_allow_plain": ("LDAP_ALLOW_PLAIN",),
-    "identity_mapping_file": ("IDENTITY_MAPPING_FILE",),
-    "local_login": ("LOCAL_LOGIN",),
+    **{name: (name.upper(),) for name in IDENTITY_FIELDS},  # OIDC_ISSUER, LDAP_URL, … (sopflow.identity.config)
     "logo_file": ("LOGO_FILE",),
 }
 CONFIG_VARIABLE = "SOPFLOW_CONFIG"

@@ -6,6 +6,27 @@ from typing import Any
 
 from ..errors import DeploymentError
 
+#: every identity setting; its environment variable is the upper-case name (OIDC_ISSUER, LDAP_URL, …)
+IDENTITY_FIELDS = (
+    "oidc_issuer",
+    "oidc_client_id",
+    "oidc_client_secret",
+    "oidc_scopes",
+    "oidc_username_claim",
+    "oidc_groups_claim",
+    "ldap_url",
+    "ldap_bind_dn",
+    "ldap_bind_password",
+    "ldap_user_base",
+    "ldap_user_filter",
+    "ldap_group_attribute",
+    "ldap_group_base",
+    "ldap_start_tls",
+    "ldap_ca_file",
+    "ldap_allow_plain",
+    "identity_mapping_file",
+    "local_login",
+)
 #: the identity settings read as plain text
 IDENTITY_TEXT_FIELDS = (
     "oidc_issuer",

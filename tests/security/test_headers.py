@@ -38,6 +38,10 @@ NOT_PAGES = {
     "auditor.working_paper",
     "editor.sop_document",
     "editor.download",
+    # directory sign-in (webapp/sso_pages.py): redirects when OIDC is not configured; tests/identity covers them
+    "sso.begin",
+    "sso.callback",
+    "sso.provider_logout",
 }
 _EVENT_ATTRIBUTE = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
 
