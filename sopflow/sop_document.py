@@ -38,9 +38,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from .sop_drawing import DrawingWriter
-from .sop_layout import (
+from .sop_geometry import (
     BODY_SIZE,
-    HEAD_SIZE,
     MARGIN,
     PAD_X,
     PAD_Y,
@@ -48,9 +47,9 @@ from .sop_layout import (
     TITLE_H,
     Column,
     Layout,
-    build_layout,
     line_height,
 )
+from .sop_layout import build_layout
 from .sop_logo import placeholder_logo
 from .sop_steps import Step, collect_steps, format_tanggal, format_waktu, lane_order, numbered_list
 from .sop_text import longest_word, text_width
@@ -307,13 +306,13 @@ def _page_table(document: Any, layout: Layout, rows: list[int], texts: dict[str,
     _cell_margins(table)
     first_lane, first_mutu = 2, 2 + lanes
     for title, col in (("No", 0), ("Uraian Kegiatan", 1), ("Keterangan", len(columns) - 1)):
-        _cell_text(table.cell(0, col).merge(table.cell(1, col)), title, bold=True, size=HEAD_SIZE, center=True)
+        _cell_text(table.cell(0, col).merge(table.cell(1, col)), title, bold=True, size=layout.size, center=True)
     pelaksana = table.cell(0, first_lane).merge(table.cell(0, first_mutu - 1))
-    _cell_text(pelaksana, "Pelaksana", bold=True, size=HEAD_SIZE, center=True)
+    _cell_text(pelaksana, "Pelaksana", bold=True, size=layout.size, center=True)
     mutu = table.cell(0, first_mutu).merge(table.cell(0, first_mutu + len(MUTU_BAKU) - 1))
-    _cell_text(mutu, "Mutu Baku", bold=True, size=HEAD_SIZE, center=True)
+    _cell_text(mutu, "Mutu Baku", bold=True, size=layout.size, center=True)
     for position in range(first_lane, len(columns) - 1):
-        _cell_text(table.cell(1, position), columns[position].title, bold=True, size=HEAD_SIZE, center=True)
+        _cell_text(table.cell(1, position), columns[position].title, bold=True, size=layout.size, center=True)
     for row, height in zip(table.rows, layout.header_heights, strict=True):
         _repeat_header(row)
         _row_height(row, height)
@@ -325,7 +324,8 @@ def _page_table(document: Any, layout: Layout, rows: list[int], texts: dict[str,
         _row_height(row, layout.heights[index])
         for position, column in enumerate(columns):
             if column.key in texts:
-                _cell_text(row.cells[position], texts[column.key][index], center=column.key in ("no", "waktu"))
+                center = column.key in ("no", "waktu")
+                _cell_text(row.cells[position], texts[column.key][index], size=layout.size, center=center)
     _set_widths(table, [Pt(c.width) for c in columns])
 
 

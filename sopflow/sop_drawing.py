@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from docx.oxml import parse_xml
 
-from .sop_layout import LABEL_SIZE, Label, Shape, line_height
+from .sop_geometry import LABEL_SIZE, Label, Shape, line_height
 
 EMU = 12700  # per point
 NAMESPACES = (
