@@ -66,7 +66,7 @@ def _minimum_widths(
         wish[column.key] = min(full + 2 * PAD_X, 170.0)
         if column.key in lane_keys:
             minimum[column.key] = max(minimum[column.key], lane_min)
-            wish[column.key] = max(minimum[column.key], min(wish[column.key], 96.0))
+            wish[column.key] = minimum[column.key] + 12.0  # a lane needs room for its symbol; its name may wrap
     return minimum, wish
 
 

@@ -114,7 +114,7 @@ def read_flowchart_pages(pdf_bytes: bytes, column_count: int) -> list[PageGeomet
     pages = []
     with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
         for index, page in enumerate(pdf.pages):
-            words = page.extract_words()
+            words = page.extract_words(use_text_flow=True)
             if not any(w["text"] == "Uraian" for w in words):
                 continue
             pages.append(_read_page(index, page, words, column_count))
@@ -189,11 +189,15 @@ def nearest_outline(point: Point, outlines: list[Outline]) -> tuple[Outline, flo
 
 
 def pdf_words(pdf_bytes: bytes) -> Counter[str]:
-    """Return every word the PDF shows (as pdfplumber separates them), counted."""
+    """Return every word the PDF shows, counted.
+
+    Words follow the PDF's own text order (``use_text_flow``): sorting by position would
+    interleave the lines of neighbouring header cells whose baselines differ by a few
+    points. A word broken over two lines still comes out as two pieces."""
     counts: Counter[str] = Counter()
     with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
         for page in pdf.pages:
-            counts.update(w["text"] for w in page.extract_words())
+            counts.update(w["text"] for w in page.extract_words(use_text_flow=True))
     return counts
 
 

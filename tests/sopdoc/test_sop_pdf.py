@@ -40,6 +40,7 @@ pytestmark = [
 
 MONEV = PROJECT_ROOT / "processes" / "monev_kinerja.bpmn"
 LARGE = Path(__file__).parent / "data" / "layanan_izin.bpmn"
+WIDE = Path(__file__).parent / "data" / "tujuh_pelaksana.bpmn"  # seven actors with long names
 PUBLISHED = date(2026, 11, 25)
 SHAPE_OF = {"terminator": "rounded", "process": "rectangle", "decision": "diamond"}
 
@@ -74,7 +75,12 @@ def large() -> Rendered:
     return Rendered(LARGE, version=1)
 
 
-@pytest.fixture(params=["monev", "large"])
+@pytest.fixture(scope="module")
+def wide() -> Rendered:
+    return Rendered(WIDE, version=1)
+
+
+@pytest.fixture(params=["monev", "large", "wide"])
 def rendered(request) -> Rendered:
     return request.getfixturevalue(request.param)
 
@@ -205,6 +211,12 @@ def test_identity_page_shows_logo_and_revision_of_the_published_version(monev):
     lines = page_lines(monev.pdf, 0)
     assert any(line.startswith("Tanggal Revisi 25 November 2026 (versi 3)") for line in lines), lines
     assert "Perencanaan" in pdf_words(monev.pdf)
+
+
+def test_seven_actors_fit_the_page_width(wide):
+    for page in wide.pages:
+        left, right = page.columns[0][0], page.columns[-1][1]
+        assert left >= 56 - 1 and right <= 842 - 56 + 1, (left, right)  # inside the 2 cm margins of landscape A4
 
 
 def test_the_large_process_crosses_pages_with_loops_skips_and_an_early_end(large):
