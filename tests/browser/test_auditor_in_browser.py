@@ -64,11 +64,11 @@ def test_auditor_steps_through_a_finished_case_and_sees_past_moments(page: Page,
     with page.expect_navigation():
         page.get_by_test_id("audit-case-link").click()
 
-    # the timeline: every event, the case's chain intact, no form that could change anything
+    # the timeline: its first 50 events, the case's chain intact, no form that could change anything
     expect(page.get_by_test_id("audit-title")).to_contain_text(PERIODE)
-    expect(page.get_by_test_id("audit-event")).to_have_count(len(events))
+    expect(page.get_by_test_id("audit-event")).to_have_count(min(len(events), 50))
     expect(page.get_by_test_id("integrity-summary")).to_contain_text(f"Rantai audit utuh: {len(events)} peristiwa")
-    assert page.locator("main form").count() == 0
+    assert page.locator("main form").count() == page.locator('main form[method="get"]').count() == 1  # the filters
     first_done = next(e for e in events if e["kind"] == "task_completed")
     row = page.locator(f'[data-testid="audit-event"][data-seq="{first_done["seq"]}"]')
     expect(row.get_by_test_id("event-changes")).to_contain_text("disposisi")
