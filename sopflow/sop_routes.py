@@ -67,8 +67,10 @@ class Router:
         for row, edge in side_routes:
             self._side(row, edge)
 
-    def _slots(self, cx: float, count: int, skip_centre: bool) -> list[float]:
-        offsets = [0.0, SLOT, -SLOT, 2 * SLOT, -2 * SLOT]
+    def _slots(self, symbol: Shape, count: int, skip_centre: bool) -> list[float]:
+        """Return where the incoming off-page connectors above a symbol go (over its flat top, not its corners)."""
+        step, cx = min(SLOT, symbol.w * 0.3), symbol.cx
+        offsets = [0.0, step, -step, 2 * step, -2 * step]
         if skip_centre:
             offsets = offsets[1:]
         return [cx + offsets[i % len(offsets)] for i in range(count)]
@@ -94,12 +96,12 @@ class Router:
             page.shapes.append(item)
             start = (x, symbol.bottom_at(x))
             page.connectors.append([start, (x, item.y)])
-            self._label(page, edge.label, start[0] + 2, start[1] + 1)
+            self._label(page, edge.label, start[0], start[1] + 1, left=x < symbol.cx - 0.01)
 
     def _top(self, row: int, sources: list, numbers: dict[tuple[int, int], int], skip_centre: bool) -> None:
         symbol, page = self.symbols[row], self.page(row)
         zone_mid = self.top[row] + ZONE / 2
-        for x, (source, _edge) in zip(self._slots(symbol.cx, len(sources), skip_centre), sources, strict=True):
+        for x, (source, _edge) in zip(self._slots(symbol, len(sources), skip_centre), sources, strict=True):
             number = numbers[(source, row)]
             item = Shape("offpage", x - OFFPAGE_W / 2, zone_mid - OFFPAGE_H / 2, OFFPAGE_W, OFFPAGE_H, str(number))
             item.row = row
@@ -117,7 +119,7 @@ class Router:
             level = bottom - min(6.0, (bottom - start[1]) / 2)  # low in the row: room for a branch label above
             points = [start, (source.cx, level), (target.cx, level), end]
         page.connectors.append(points)
-        self._label(page, edge.label, start[0] + 2, start[1] + 1)
+        self._label(page, edge.label, start[0], start[1] + 1)
 
     def _channel(self, lane: int, side: str) -> float:
         column = self.lane_columns[lane]
@@ -153,6 +155,12 @@ class Router:
                 left, level = (x + 2 if end[0] > x else x - 2 - width), end[1]
             page.labels.append(Label(left, level - height - 0.5, lines, "left" if left > min(x, start[0]) else "right"))
 
-    def _label(self, page: Page, text: str, x: float, y: float) -> None:
+    def _label(self, page: Page, text: str, x: float, y: float, left: bool = False) -> None:
+        """Label a line leaving downwards at ``x``: beside it, on the outer side of the symbol."""
         if text:
-            page.labels.append(Label(x, y, wrap(text, 58.0, LABEL_SIZE)))
+            lines = wrap(text, 58.0, LABEL_SIZE)
+            if left:
+                width = max(text_width(line, LABEL_SIZE) for line in lines) + 2
+                page.labels.append(Label(x - 2 - width, y, lines, "right"))
+            else:
+                page.labels.append(Label(x + 2, y, lines))

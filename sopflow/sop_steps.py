@@ -4,7 +4,8 @@ Read from a :class:`ProcessDefinition` only, by the conventions of ``processes/R
 a row per task carrying ``sop.step`` (supporting machine steps excluded, a multi-instance
 task counted once), lanes in diagram order, and the flowchart symbol of each step
 (terminator for the first and last step, decision when an exclusive gateway with more
-than one outgoing flow follows the step, process otherwise).
+than one outgoing flow follows the step, process otherwise) with the flows leaving it
+(:class:`Edge`: the step reached, or the end, and the branch's label).
 """
 
 from __future__ import annotations
