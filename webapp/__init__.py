@@ -108,6 +108,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     sso_pages.init_app(app, settings)  # directory sign-in (OIDC, LDAP); the mapping file is checked here
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
+    from . import api_docs
+
+    app.register_blueprint(api_docs.bp)  # /api/docs: the OpenAPI document in a vendored Swagger UI
 
     _register_filters(app, settings.timezone)
     _register_error_handlers(app)

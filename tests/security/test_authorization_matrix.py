@@ -155,6 +155,7 @@ EXPECT: dict[str, Any] = {
     "GET /static/<path:filename>": everyone(200),
     # REST API (bearer token of the role)
     "GET /api/v1/openapi.json": everyone(200),
+    "GET /api/docs": everyone(200),  # the OpenAPI document in Swagger UI (webapp/api_docs.py)
     "GET /api/v1/cases": everyone(200),
     "POST /api/v1/cases": owners_acting(422),  # empty body
     "GET /api/v1/cases/<case_id>": sees("case"),
