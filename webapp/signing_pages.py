@@ -117,14 +117,19 @@ def _render_sign(task_id: str, message: str | None = None, errors: list[dict[str
     )
 
 
-@bp.post("/kasus/<case_id>/dokumen/<int:doc_id>/pdf")
+@bp.post("/kasus/<case_id>/dokumen/<doc_id>/pdf")
 @actor_required
-def make_pdf(case_id: str, doc_id: int) -> Any:
-    """Queue the PDF of a stored .docx ("Buat PDF"); 404 when the document is not the user's to see."""
+def make_pdf(case_id: str, doc_id: str) -> Any:
+    """Queue the PDF of a stored .docx ("Buat PDF"); 404 when the document is not the user's to see.
+
+    ``doc_id`` is a plain path segment (a non-number is a 404 after the read-only check's 403).
+    """
+    if not doc_id.isdigit():
+        abort(404)
     with _engine().db.reading() as session:
-        inbox.document_for_user(session, case_id, doc_id, current_username())
+        inbox.document_for_user(session, case_id, int(doc_id), current_username())
     try:
-        job = _engine().request_pdf(case_id, doc_id, current_username())
+        job = _engine().request_pdf(case_id, int(doc_id), current_username())
     except SopflowError as exc:
         flash(exc.message, "galat")
     else:
