@@ -63,6 +63,7 @@ LISTS = (
 MUTU_BAKU = ("Persyaratan/Kelengkapan", "Waktu", "Output")
 MUTU_KEYS = ("persyaratan", "waktu", "output")
 IDENTITY_SIZE = 10.0
+IDENTITY_PAD = 5.4  # left/right cell margin of the identity tables (Word's usual 0.19 cm)
 FONT = "Arial"
 SHADE = "D9E2F3"
 PAGE_LONG, PAGE_SHORT, MARGIN_EMU = Cm(29.7), Cm(21.0), Cm(2.0)
@@ -151,7 +152,7 @@ def _heading(document: Any, lines: list[str], size: float = 12) -> None:
 
 def _identity_widths(labels: list[str], values: list[str], block: list[str]) -> list[Any]:
     """Fit the identity table to its content: labels on one line, no word wider than its column."""
-    pad = 2 * 5.4 + 2  # Table Grid's cell margins, and a little slack
+    pad = 2 * IDENTITY_PAD + 2  # cell margins, and a little slack
     available = (PAGE_SHORT - 2 * MARGIN_EMU) / 12700
     label = max(text_width(t, IDENTITY_SIZE, True) for t in labels) + pad
     value_min = max(longest_word(t, IDENTITY_SIZE) for t in values) + pad
@@ -181,6 +182,7 @@ def _identity_page(
     ]
     table = document.add_table(rows=len(rows), cols=3)
     table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
+    _cell_margins(table, IDENTITY_PAD, 2.0)
     for row, (label, value) in zip(table.rows, rows, strict=True):
         _write(row.cells[1], label, bold=True, size=10)
         _write(row.cells[2], value, size=10)
@@ -203,6 +205,7 @@ def _identity_page(
     document.add_paragraph()
     lists = document.add_table(rows=0, cols=2)
     lists.style, lists.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
+    _cell_margins(lists, IDENTITY_PAD, 2.0)
     for left_title, left_key, right_title, right_key in LISTS:
         titles = lists.add_row().cells
         for cell, title in zip(titles, (left_title, right_title), strict=True):
@@ -223,11 +226,11 @@ def _row_height(row: Any, points: float) -> None:
     tr_pr.append(height)
 
 
-def _cell_margins(table: Any) -> None:
-    """Set the table's cell margins to the ones the layout measured with."""
+def _cell_margins(table: Any, x: float = PAD_X, y: float = PAD_Y) -> None:
+    """Set the table's cell margins (points) to the ones its widths and heights were measured with."""
     tbl_pr = table._tbl.tblPr
     margins = OxmlElement("w:tblCellMar")
-    for side, value in (("top", PAD_Y), ("left", PAD_X), ("bottom", PAD_Y), ("right", PAD_X)):
+    for side, value in (("top", y), ("left", x), ("bottom", y), ("right", x)):
         element = OxmlElement(f"w:{side}")
         element.set(qn("w:w"), str(round(value * 20)))
         element.set(qn("w:type"), "dxa")
