@@ -4,7 +4,8 @@
   PKCS#12 file (.p12/.pfx) with its passphrase (checked, never stored).
 - ``/tugas/<task_id>/tanda-tangan``: the signing page of a signing task: the PDF to sign,
   the stamp as it will read, the passphrase field. Signing completes the task in the same
-  request (the passphrase never reaches a job, a log or the database).
+  request (the passphrase never reaches a job, a log or the database). The ordinary task page
+  of a ready signing task (``/tugas/<task_id>``, linked from "Tugas saya") redirects here.
 - ``POST /kasus/<case_id>/dokumen/<doc_id>/pdf``: "Buat PDF" for a stored .docx (a job).
 
 Authorization stays with the engine; these views add the visibility check (404) first.
@@ -31,6 +32,16 @@ MAX_READ_BYTES = 1024 * 1024
 
 def _engine() -> Any:
     return current_app.extensions["sopflow"].engine
+
+
+@bp.before_app_request
+def _signing_task_page() -> Any:
+    """Open a ready signing task on its signing page: its ordinary task page has no form to complete it."""
+    if request.method == "GET" and request.endpoint == "inbox.task_page" and current_user.is_authenticated:
+        task_id = (request.view_args or {}).get("task_id", "")
+        if _engine().is_ready_signing_task(task_id):
+            return redirect(url_for("signing.sign_page", task_id=task_id))
+    return None
 
 
 @bp.get("/profil/sertifikat")

@@ -124,6 +124,19 @@ class SigningCommands:
             definition = store.definition_of(session.get_one(ProcessVersion, case.process_version_id))
         return {ts.bpmn_id for ts in iter_bpmn_task_specs(definition.spec) if is_signing_spec(ts)}
 
+    def is_ready_signing_task(self, task_id: str) -> bool:
+        """Tell whether ``task_id`` is a ready signing task (its page is the signing page); cheap, no workflow."""
+        from ..models import HumanTask
+        from ..task_rules import iter_bpmn_task_specs
+
+        with self.db.reading() as session:
+            row = session.get(HumanTask, task_id)
+            if row is None or row.state != "ready":
+                return False
+            case = session.get_one(Case, row.case_id)
+            definition = store.definition_of(session.get_one(ProcessVersion, case.process_version_id))
+        return any(ts.bpmn_id == row.element_id and is_signing_spec(ts) for ts in iter_bpmn_task_specs(definition.spec))
+
     def signing_view(self, task_id: str, actor: str) -> dict[str, Any] | None:
         """Return what the signing page shows for ``task_id``, or None when it is not a signing task.
 

@@ -13,6 +13,7 @@ entries come from the demo script (samples/monev_kinerja/demo.json).
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from playwright.sync_api import Page, expect
 from handlers import isian_layout as layout
 from sopflow.demo import DEMO_PASSWORD
 from sopflow.inbox import case_summary, tasks_of_case, timeline_for_case
+from sopflow.signing.test_ca import issue_pkcs12, make_ca
 from tests.browser.conftest import SCREENSHOTS, LiveApp
 
 PERIODE = "2026-TW3"
@@ -232,8 +234,32 @@ def test_full_case_in_browser(page: Page, live_app: LiveApp, tmp_path: Path) -> 
         open_task(page, step_no)
         fill_form(page, data)
         complete(page)
-        expect(page.get_by_test_id("inbox-empty")).to_be_visible()
+        if data is approved["data"]:  # the approval leaves the signing of the final PDF in the inbox
+            expect(task_rows(page, 12)).to_have_count(1)
+        else:
+            expect(page.get_by_test_id("inbox-empty")).to_be_visible()
         logout(page)
+
+    # Step 12: the Kepala Dinas registers a certificate (of a test CA) once, then signs the final PDF.
+    now, passphrase = datetime.now(UTC), "frasa-sandi-uji-browser"
+    p12 = tmp_path / "kadis.p12"
+    ca = make_ca(now)
+    p12.write_bytes(issue_pkcs12(ca, "Kepala Dinas", passphrase, now - timedelta(days=1), now + timedelta(days=90)))
+    login(page, "kadis")
+    page.goto("/profil/sertifikat")
+    page.get_by_test_id("field-berkas").set_input_files(p12)
+    page.get_by_test_id("field-passphrase").fill(passphrase)
+    assert submit(page, "certificate-submit") == 200
+    expect(page.locator('[data-testid="certificate-row"][data-active="ya"]')).to_have_count(1)
+    open_task(page, 12)  # a ready signing task opens on its signing page
+    expect(page.get_by_test_id("sign-pdf-link")).to_have_count(1)
+    page.get_by_test_id("field-passphrase").fill("salah")
+    assert submit(page, "sign-submit") == 422
+    expect(page.get_by_test_id("error-passphrase")).to_contain_text("Frasa sandi sertifikat salah")
+    page.get_by_test_id("field-passphrase").fill(passphrase)
+    assert submit(page, "sign-submit") == 200
+    expect(page.get_by_test_id("flash-sukses")).to_have_text("Dokumen telah ditandatangani secara elektronik.")
+    logout(page)
 
     # The case page: finished, every step done, drawn on the diagram; the overview shows the capaian.
     login(page, "sekretaris")
@@ -247,7 +273,9 @@ def test_full_case_in_browser(page: Page, live_app: LiveApp, tmp_path: Path) -> 
     expect(page.get_by_test_id("case-status")).to_have_text("Selesai")
     expect(page.get_by_test_id("case-failure")).to_have_count(0)
     expect(page.locator('[data-testid="step-row"][data-state="ready"]')).to_have_count(0)
-    expect(page.locator('[data-testid="step-row"][data-state="completed"]')).to_have_count(len(script["steps"]))
+    # every step of the script, and the signing of the final PDF (step 12)
+    expect(page.locator('[data-testid="step-row"][data-state="completed"]')).to_have_count(len(script["steps"]) + 1)
+    expect(page.get_by_test_id("document-pdf-link")).not_to_have_count(0)
     expect(page.get_by_test_id("document-link").filter(has_text=re.compile(r"\.docx$"))).not_to_have_count(0)
     diagram = page.get_by_test_id("diagram")
     expect(diagram).to_have_attribute("data-ready", "ya")
@@ -267,7 +295,8 @@ def test_full_case_in_browser(page: Page, live_app: LiveApp, tmp_path: Path) -> 
         events = timeline_for_case(session, case_id)
     assert summary["status"] == "selesai"
     assert summary["periode"] == PERIODE
-    assert {t["step"] for t in tasks} == {1, 2, 4, 5, 9, 10, 11}
+    assert {t["step"] for t in tasks} == {1, 2, 4, 5, 9, 10, 11, 12}
+    assert [e["data"]["signer"] for e in events if e["kind"] == "document_signed"] == ["kadis"]
     assert all(t["state"] == "completed" for t in tasks)
     verdicts = [
         e["data"]["after"]["keputusan_verifikasi"]
