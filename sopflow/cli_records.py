@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from .db import open_database
 from .engine import Engine
 from .files import FileStore
 from .history import export_bundle, verify_bundle
+from .pdf_export import PdfConversionFailed, PdfUnavailable, docx_to_pdf
 from .replay import replay_case
 from .settings import Settings
 from .sop_document import publish_date, render_sop_document
@@ -121,6 +123,19 @@ def cmd_sop_doc(args: argparse.Namespace) -> int:
     data = render_sop_document(definition, revised_on=revised, version=number, logo=logo_bytes(logo))
     Path(args.out).write_bytes(data)
     print(f"Dokumen SOP {definition.properties.get('sop.nomor', definition.process_id)} ditulis ke {args.out}.")
+    if getattr(args, "pdf", False):
+        return _sop_pdf(data, Path(args.out).with_suffix(".pdf"))
+    return 0
+
+
+def _sop_pdf(docx: bytes, target: Path) -> int:
+    """Write the PDF/A-2b of the SOP document beside its .docx (LibreOffice, here in the CLI: no request waits)."""
+    try:
+        target.write_bytes(docx_to_pdf(docx))
+    except (PdfUnavailable, PdfConversionFailed) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"PDF/A-2b dokumen SOP ditulis ke {target}.")
     return 0
 
 
@@ -152,6 +167,7 @@ def add_record_commands(sub: Any, add: Any, group: Any) -> None:
     p.add_argument("--version", type=int, help="nomor versi yang dipublikasikan (bawaan: terbaru)")
     p.add_argument("--revised-on", help="tanggal revisi (YYYY-MM-DD) untuk diisikan")
     p.add_argument("--out", required=True)
+    p.add_argument("--pdf", action="store_true", help="tulis juga PDF/A-2b di samping .docx (perlu LibreOffice)")
     archive = group("archive", "arsip dokumen")
     for action, help_text in (("list", "daftar arsip"), ("verify", "periksa SHA-256 setiap berkas arsip")):
         p = add(archive, action, cmd_archive, help_text)

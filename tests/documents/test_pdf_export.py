@@ -60,3 +60,25 @@ def test_missing_libreoffice_is_an_indonesian_refusal(monkeypatch, tmp_path):
     assert converter_available() is False
     with pytest.raises(PdfUnavailable, match="LibreOffice belum terpasang"):
         docx_to_pdf(_docx("apa saja"))
+
+
+def test_sop_document_pdf_from_the_cli(tmp_path, monkeypatch, capsys):
+    require_libreoffice()
+    from sopflow.cli import main
+    from sopflow.settings import PROJECT_ROOT
+
+    out = tmp_path / "SOP.docx"
+    bpmn = str(PROJECT_ROOT / "processes" / "monev_kinerja.bpmn")
+    assert main(["sop-doc", bpmn, "--out", str(out), "--pdf"]) == 0
+    pdf = out.with_suffix(".pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and re.search(rb"pdfaid:part(>|=\")2", pdf)
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "002/SOP/Diskominfo/BLG/2023" in text
+    capsys.readouterr()
+    # without LibreOffice the .docx is still written and the PDF refusal is said in Indonesian
+    monkeypatch.setenv("SOFFICE", str(tmp_path / "tidak-ada"))
+    other = tmp_path / "lain" / "SOP.docx"
+    other.parent.mkdir()
+    assert main(["sop-doc", bpmn, "--out", str(other), "--pdf"]) == 1
+    assert other.is_file() and not other.with_suffix(".pdf").exists()
+    assert "LibreOffice belum terpasang" in capsys.readouterr().err
