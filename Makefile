@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint clean chromium identity-servers
+.PHONY: install run test lint clean chromium identity-servers libreoffice
 
 install: $(VENV)/.installed
 
@@ -53,7 +53,19 @@ identity-servers:
 	@if command -v npm >/dev/null 2>&1; then \
 		cd tests/identity/oidc && npm ci --no-audit --no-fund --loglevel=error; fi
 
-test: lint chromium identity-servers
+# PDF/A of the generated documents and the document tests: LibreOffice headless (Writer only,
+# no GUI) and poppler-utils (pdftotext reads the PDFs back in the tests).
+libreoffice:
+	@{ command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; } || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing libreoffice-writer-nogui and poppler-utils (Debian packages) for PDF output"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				libreoffice-writer-nogui poppler-utils >/dev/null; \
+		else \
+			echo "soffice/pdftotext not found: run 'sudo apt-get install -y libreoffice-writer-nogui poppler-utils' (PDF tests are skipped without them)"; \
+		fi; }
+
+test: lint chromium identity-servers libreoffice
 	$(BIN)/pytest
 
 clean:
