@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint clean chromium identity-servers libreoffice
+.PHONY: install run test lint clean chromium screens identity-servers libreoffice
 
 install: $(VENV)/.installed
 
@@ -64,6 +64,10 @@ libreoffice:
 		else \
 			echo "soffice/pdftotext not found: run 'sudo apt-get install -y libreoffice-writer-nogui poppler-utils' (PDF tests are skipped without them)"; \
 		fi; }
+
+# Screenshots of every page at 1366x768 and 1920x1080 from the demo data, into docs/screens/ (committed).
+screens: install chromium libreoffice
+	$(BIN)/python docs/screens.py --out docs/screens
 
 test: lint chromium identity-servers libreoffice
 	$(BIN)/pytest
