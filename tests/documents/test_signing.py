@@ -28,7 +28,7 @@ from sopflow.inbox import archive_entries, documents_of_case
 from sopflow.models import AuditEvent, Base, Case, Document, Job
 from sopflow.signing import RegisterCertificate, SignTask
 from sopflow.signing.test_ca import issue_pkcs12
-from tests.documents.support import now_utc, play_to_signing, require_libreoffice, sqlite_pass_only
+from tests.documents.support import play_to_signing, require_libreoffice, sqlite_pass_only
 
 pytestmark = sqlite_pass_only
 
@@ -198,13 +198,3 @@ def _flip_one_byte(pdf: bytes) -> bytes:
     position = len(pdf) // 4
     changed[position] ^= 0x01
     return bytes(changed)
-
-
-def test_registering_again_replaces_the_previous_certificate(engine, test_ca, make_user):
-    make_user("kadis2", lanes=["Kepala Dinas"])
-    first = engine.register_certificate(RegisterCertificate("kadis2", _p12(test_ca), PASSPHRASE))
-    second = engine.register_certificate(RegisterCertificate("kadis2", _p12(test_ca, "lain-lagi-123"), "lain-lagi-123"))
-    listed = {c["fingerprint_sha256"]: c for c in engine.certificates_of("kadis2")}
-    assert listed[second["fingerprint_sha256"]]["active"] is True
-    assert listed[first["fingerprint_sha256"]]["active"] is False
-    assert listed[first["fingerprint_sha256"]]["revoked_at"] <= now_utc()
