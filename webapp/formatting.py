@@ -95,9 +95,12 @@ def combine(query: dict[str, Any], changes: dict[str, Any] | None = None, drop: 
 
 
 def register(app: Flask, timezone: str) -> None:
-    """Register the filters ``waktu``, ``tanggal``, ``angka`` and ``combine`` on the app's Jinja environment."""
+    """Register ``waktu``, ``tanggal``, ``angka``, ``combine`` and the name filters of :mod:`webapp.names`."""
     zone = ZoneInfo(timezone)
     app.jinja_env.filters["waktu"] = lambda value, fmt="%d-%m-%Y %H:%M": local_time(value, zone, fmt)
     app.jinja_env.filters["tanggal"] = lambda value: date_text(value, zone)
     app.jinja_env.filters["angka"] = number_text
     app.jinja_env.filters["combine"] = combine
+    from . import names
+
+    names.register(app)  # nama_pengguna, nama_langkah: names instead of identifiers

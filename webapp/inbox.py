@@ -20,6 +20,7 @@ from sopflow.jobs.outbox import ADVANCE_CASE
 
 from . import forms
 from .auth import actor_required, current_username, require_login
+from .names import step_name
 
 bp = Blueprint("inbox", __name__)
 bp.before_request(require_login)
@@ -165,13 +166,15 @@ def complete(task_id: str) -> Any:
         flash("Tugas selesai dan diteruskan ke langkah berikutnya.", "sukses")
     if stuck:
         flash(
-            f"Langkah otomatis {stuck[0]['element_id'] or ''} belum dapat diproses: {stuck[0]['last_error'] or ''} "
+            f"Langkah otomatis {step_name(stuck[0]['element_id'], stuck[0]['case_id'])} belum dapat diproses: "
+            f"{stuck[0]['last_error'] or ''} "
             "Data Anda tersimpan; pemilik proses atau admin dapat mencobanya lagi.",
             "peringatan",
         )
     if outcome.failure:
         flash(
-            f"Langkah otomatis {outcome.failure.get('element_id', '')} gagal: {outcome.failure.get('message', '')} "
+            f"Langkah otomatis {step_name(outcome.failure.get('element_id'), outcome.case_id)} gagal: "
+            f"{outcome.failure.get('message', '')} "
             "Data Anda tersimpan; admin atau pemilik proses dapat mengulang langkah tersebut.",
             "peringatan",
         )

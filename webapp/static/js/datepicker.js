@@ -78,7 +78,7 @@
             b.className = "day";
             b.textContent = day.getDate();
             b.setAttribute("aria-label", day.getDate() + " " + BULAN[day.getMonth()] + " " + day.getFullYear());
-            b.setAttribute("aria-selected", sameDay(day, selected) ? "true" : "false");
+            cell.setAttribute("aria-selected", sameDay(day, selected) ? "true" : "false");
             b.setAttribute("data-date", format(day));
             b.tabIndex = sameDay(day, focused) ? 0 : -1;
             b.addEventListener("click", choose.bind(null, new Date(day)));
@@ -100,6 +100,7 @@
         shown = new Date(shown.getFullYear(), shown.getMonth() + step, 1);
         focused = new Date(shown);
         draw();
+        place();
       });
       return b;
     }
@@ -121,15 +122,31 @@
           focused = new Date(focused.getFullYear(), focused.getMonth(), focused.getDate() + moves[event.key]);
           shown = new Date(focused.getFullYear(), focused.getMonth(), 1);
           draw();
+          place();
         }
       });
       button.insertAdjacentElement("afterend", panel);
       button.setAttribute("aria-expanded", "true");
       draw();
+      place();
     }
+    // fixed to the viewport next to the button: a table cell or a scrolling wrapper never clips it
+    function place() {
+      if (!panel) { return; }
+      var rect = button.getBoundingClientRect();
+      var width = panel.offsetWidth, height = panel.offsetHeight;
+      var left = Math.max(4, Math.min(rect.left, window.innerWidth - width - 4));
+      var top = rect.bottom + 4;
+      if (top + height > window.innerHeight - 4 && rect.top - height - 4 > 0) { top = rect.top - height - 4; }
+      panel.style.left = left + "px";
+      panel.style.top = top + "px";
+    }
+    window.addEventListener("scroll", place, true);
+    window.addEventListener("resize", place);
     button.addEventListener("click", function () { if (panel) { close(true); } else { open(); } });
     document.addEventListener("click", function (event) {
-      if (panel && !panel.contains(event.target) && event.target !== button) { close(false); }
+      // a click inside the panel may have redrawn it (month buttons): its target is then detached
+      if (panel && event.target.isConnected && !panel.contains(event.target) && event.target !== button) { close(false); }
     });
   }
 

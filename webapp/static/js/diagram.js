@@ -234,7 +234,7 @@
     var el = self.container;
     var drag = null;
     el.setAttribute("tabindex", "0");
-    el.setAttribute("role", "img");
+    el.setAttribute("role", "group");  // not "img": bpmn-js puts focusable parts inside (axe nested-interactive)
     el.classList.add("diagram-live");
     el.addEventListener("wheel", function (event) {
       event.preventDefault();

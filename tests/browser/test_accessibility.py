@@ -1,0 +1,184 @@
+"""axe-core on every page, for every actor: no serious or critical accessibility violation.
+
+axe-core is vendored (``tests/browser/vendor/axe-core/``: ``axe.min.js`` 4.14.1 from npm and its
+licence) and injected as an init script, so the app's Content-Security-Policy stays on. A
+2026-TW3 case is walked step by step through the demo script, so that every kind of task form
+is checked while it is open: the upload (step 2), the table with date cells (step 4), the Blanko Monev with a date
+(step 5), the decisions with radio buttons (steps 9 and 11), and a form re-shown with errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from sopflow import ClaimTask, CompleteUserTask, Engine, StartInstance, Upload
+from sopflow.demo import DEMO_PASSWORD
+from sopflow.inbox import tasks_of_case
+from tests.browser.conftest import SCRIPT, LiveApp
+
+pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+SAMPLES = SCRIPT.parent
+#: what fails the test; "moderate" and "minor" findings are printed only
+BLOCKING = ("serious", "critical")
+_RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 4).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').split('\\n')[1])
+  }));
+}"""
+
+
+def _ready(engine: Engine, case_id: str, element: str) -> list[dict[str, Any]]:
+    with engine.db.reading() as session:
+        return [t for t in tasks_of_case(session, case_id) if t["state"] == "ready" and t["element_id"] == element]
+
+
+def walk_until(engine: Engine, script: dict[str, Any], case_id: str, element: str) -> dict[str, Any]:
+    """Complete the script's steps that are open, in order, until a task of ``element`` is ready; return it."""
+    for step in script["steps"]:
+        if _ready(engine, case_id, element):
+            break
+        open_now = [
+            t for t in _ready(engine, case_id, step["element"]) if step.get("unit") in (None, t["unit"], t["label"])
+        ]
+        if not open_now:
+            continue  # done in an earlier walk
+        task = open_now[0]
+        uploads = {
+            name: Upload(Path(f).name, (SAMPLES / f).read_bytes()) for name, f in step.get("uploads", {}).items()
+        }
+        engine.claim_task(ClaimTask(task["task_id"], step["actor"]))
+        engine.complete_user_task(CompleteUserTask(task["task_id"], step["actor"], step.get("data", {}), uploads))
+        assert engine.wait_for_jobs(case_id, timeout=180)
+    found = _ready(engine, case_id, element)
+    assert found, f"{element} never became ready"
+    return found[0]
+
+
+class Checker:
+    """Signs in as each actor in its own browser context and runs axe on the pages it opens."""
+
+    def __init__(self, browser: Browser, live_app: LiveApp) -> None:
+        self.browser, self.live_app = browser, live_app
+        self.findings: list[str] = []
+        self.pages = 0
+
+    def as_user(self, username: str | None) -> Page:
+        context = self.browser.new_context(
+            base_url=self.live_app.url, locale="id-ID", viewport={"width": 1366, "height": 900}
+        )
+        context.set_default_timeout(30_000)
+        context.add_init_script(path=str(AXE))
+        page = context.new_page()
+        if username:
+            page.goto("/masuk")
+            page.get_by_test_id("login-username").fill(username)
+            page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+            with page.expect_navigation():
+                page.get_by_test_id("login-submit").click()
+        return page
+
+    def check(self, page: Page, path: str | None, label: str) -> None:
+        if path is not None:
+            response = page.goto(path)
+            assert response is not None and response.status < 500, (label, path)
+        page.wait_for_load_state("networkidle")
+        violations = page.evaluate(_RUN_AXE)
+        self.pages += 1
+        for v in violations:
+            line = f"{label} ({page.url}): {v['impact']} {v['id']} — {v['help']}: {v['nodes']}"
+            if v["impact"] in BLOCKING:
+                self.findings.append(line)
+            else:
+                print("  (tidak memblokir)", line)
+
+
+@pytest.fixture
+def walked(live_app: LiveApp) -> str:
+    """A 2026-TW3 case (the periode of the sample lembar isian) at step 1."""
+    script = live_app.script
+    data = json.loads((SAMPLES / script["start"]["data_file"]).read_text(encoding="utf-8"))
+    start = {key: data[key] for key in script["start"]["data_keys"]}
+    return live_app.engine.start_instance(StartInstance(script["process_id"], "sekretaris", "2026-TW3", start)).case_id
+
+
+def test_every_page_has_no_serious_or_critical_violation(browser: Browser, live_app: LiveApp, walked: str) -> None:
+    engine, script = live_app.engine, live_app.script
+    check = Checker(browser, live_app)
+
+    anonymous = check.as_user(None)
+    check.check(anonymous, "/masuk", "masuk")
+
+    sekretaris = check.as_user("sekretaris")
+    for path, label in [
+        ("/", "tugas saya"),
+        ("/?saring=terlambat", "tugas saya, saringan"),
+        ("/kasus", "daftar kasus"),
+        ("/kasus?urut=tenggat&arah=turun", "daftar kasus, urutan"),
+        ("/ringkasan", "ringkasan"),
+        ("/notifikasi", "notifikasi"),
+        ("/profil", "profil"),
+        ("/profil/token", "token API"),
+        ("/proses", "proses"),
+        ("/proses/monev_kinerja/editor", "editor"),
+        ("/halaman-yang-tidak-ada", "404"),
+    ]:
+        check.check(sekretaris, path, label)
+    task01 = _ready(engine, walked, "langkah01_format_isian")[0]
+    check.check(sekretaris, f"/tugas/{task01['task_id']}", "langkah 1 (disposisi)")
+    check.check(sekretaris, f"/kasus/{walked}", "kasus berjalan")
+
+    kabid = check.as_user("kabid_statistik")
+    walk_until(engine, script, walked, "langkah02_pengumpulan_data")
+    statistik = next(t for t in _ready(engine, walked, "langkah02_pengumpulan_data") if t["unit"] == "Statistik")
+    check.check(kabid, "/", "kabid: tugas saya")
+    check.check(kabid, f"/tugas/{statistik['task_id']}", "langkah 2 (unggah)")
+
+    kasubbag = check.as_user("kasubbag_perencanaan")
+    step4 = walk_until(engine, script, walked, "langkah04_rencana_monev")
+    check.check(kasubbag, f"/tugas/{step4['task_id']}", "langkah 4 (tabel jadwal)")
+
+    kasi = check.as_user("kasi_monev")
+    step5 = walk_until(engine, script, walked, "langkah05_monitoring")
+    check.check(kasi, f"/tugas/{step5['task_id']}", "langkah 5 (Blanko Monev)")
+    engine.claim_task(ClaimTask(step5["task_id"], "kasi_monev"))
+    kasi.goto(f"/tugas/{step5['task_id']}")
+    kasi.get_by_test_id("field-tanggal_kunjungan").fill("31/02/2026")
+    with kasi.expect_navigation():
+        kasi.get_by_test_id("task-complete").click()
+    check.check(kasi, None, "langkah 5 dengan galat")
+    kasi.get_by_test_id("datepicker-tanggal_kunjungan").click()
+    check.check(kasi, None, "langkah 5, pemilih tanggal terbuka")
+
+    step9 = walk_until(engine, script, walked, "langkah09_pembahasan")
+    check.check(sekretaris, f"/tugas/{step9['task_id']}", "langkah 9 (keputusan)")
+    kadis = check.as_user("kadis")
+    step11 = walk_until(engine, script, walked, "langkah11_verifikasi")
+    check.check(kadis, f"/tugas/{step11['task_id']}", "langkah 11 (verifikasi)")
+    check.check(kadis, "/ringkasan", "kadis: ringkasan")
+
+    auditor = check.as_user("inspektorat")
+    for path, label in [
+        ("/audit", "audit"),
+        (f"/audit/kasus/{walked}", "audit: lini masa"),
+        (f"/audit/kasus/{walked}/pada/5", "audit: keadaan pada peristiwa 5"),
+        (f"/kasus/{walked}", "auditor: kasus"),
+    ]:
+        check.check(auditor, path, label)
+
+    admin = check.as_user("admin")
+    check.check(admin, "/antrean", "antrean")
+    check.check(admin, f"/kasus/{walked}", "admin: kasus berjalan (langkah 11)")
+    check.check(admin, "/proses", "admin: proses")
+
+    assert check.pages >= 30
+    assert not check.findings, "Pelanggaran aksesibilitas serius/kritis:\n" + "\n".join(check.findings)
