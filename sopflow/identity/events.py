@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..audit import AuditLog
 from ..db import Database
 
 IDENTITY_CHAIN = "_identitas"
+WRITE_ATTEMPTS = 3
 #: the actor of what the directory decided (not a person)
 SYSTEM_ACTOR = "sistem:identitas"
 
@@ -38,6 +40,16 @@ def write_identity_event(session: Session, kind: str, actor: str, now: datetime,
 
 
 def record_identity_event(db: Database, kind: str, actor: str, now: datetime, **data: Any) -> None:
-    """Append one event to the identity chain in its own transaction (sign-ins, refusals)."""
-    with db.unit_of_work() as session:
-        write_identity_event(session, kind, actor, now, **data)
+    """Append one event to the identity chain in its own transaction (sign-ins, refusals).
+
+    The chain's very first events have no anchor row to lock yet: two writers racing for
+    seq 1 make one fail on the unique (case_id, seq); it simply tries again on the new head.
+    """
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            with db.unit_of_work() as session:
+                write_identity_event(session, kind, actor, now, **data)
+            return
+        except IntegrityError:
+            if attempt == WRITE_ATTEMPTS - 1:
+                raise
