@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -44,7 +45,7 @@ BREAK_GLASS, BREAK_GLASS_PASSWORD = "darurat", "kata-sandi-darurat-2026"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 SLAPD_CONF = """\
-include /etc/ldap/schema/core.schema
+{tls}include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
 include /etc/ldap/schema/inetorgperson.schema
@@ -149,17 +150,25 @@ def person_dn(uid: str) -> str:
     return f"uid={uid},ou=people,{BASE}"
 
 
-@pytest.fixture
-def slapd(tmp_path: Path) -> Iterator[Slapd]:
-    """A real slapd with ``directory.ldif`` loaded, on a free local port; stopped after the test."""
+def start_slapd(folder: Path, tls: dict[str, Path] | None = None) -> tuple[str, subprocess.Popen, Any]:
+    """Write slapd.conf (with ``tls`` files: ca, cert, key), load the LDIF, start slapd; return url, process, log."""
     binary = require_tool("/usr/sbin/slapd", "the LDAP tests need Debian's slapd (apt-get install -y slapd).")
     slapadd = require_tool("/usr/sbin/slapadd", "the LDAP tests need slapadd (package slapd).")
-    folder = tmp_path / "slapd"
     (folder / "db").mkdir(parents=True)
     conf = folder / "slapd.conf"
+    tls_lines = (
+        f"TLSCACertificateFile {tls['ca']}\nTLSCertificateFile {tls['cert']}\nTLSCertificateKeyFile {tls['key']}\n"
+        if tls
+        else ""
+    )
     conf.write_text(
         SLAPD_CONF.format(
-            folder=folder, base=BASE, root_dn=ROOT_DN, root_password=ROOT_PASSWORD, service_dn=SERVICE_DN
+            tls=tls_lines,
+            folder=folder,
+            base=BASE,
+            root_dn=ROOT_DN,
+            root_password=ROOT_PASSWORD,
+            service_dn=SERVICE_DN,
         ),
         encoding="utf-8",
     )
@@ -170,6 +179,18 @@ def slapd(tmp_path: Path) -> Iterator[Slapd]:
     process = subprocess.Popen([binary, "-f", str(conf), "-h", url + "/", "-d", "0"], stdout=log, stderr=log)
     try:
         wait_for_port(port, process)
+    except Exception:
+        stop_process(process)
+        log.close()
+        raise
+    return url, process, log
+
+
+@pytest.fixture
+def slapd(tmp_path: Path) -> Iterator[Slapd]:
+    """A real slapd with ``directory.ldif`` loaded, on a free local port; stopped after the test."""
+    url, process, log = start_slapd(tmp_path / "slapd")
+    try:
         yield Slapd(url, process)
     finally:
         stop_process(process)
