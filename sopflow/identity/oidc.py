@@ -188,6 +188,7 @@ class OidcClient:
             full_name=str(claims.get("name") or ""),
             email=claims.get("email") if isinstance(claims.get("email"), str) else None,
             groups=tuple(str(g).lstrip("/") for g in groups if isinstance(g, str)),  # Keycloak paths: /grup
+            attributes=_claim_attributes(claims),  # "atribut" rules of the mapping match claims
         )
 
     def logout_url(self, id_token: str | None, post_logout_redirect_uri: str) -> str | None:
@@ -227,6 +228,17 @@ class OidcClient:
             self.metadata()["token_endpoint"], urllib.parse.urlencode(form).encode(), headers, method="POST"
         )
         return _fetch_json(request, refused="provider_error")
+
+
+def _claim_attributes(claims: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The text claims (and lists of text) as lower-cased attribute names → values."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name, value in claims.items():
+        values = value if isinstance(value, list) else [value]
+        texts = tuple(str(v) for v in values if isinstance(v, str | int) and not isinstance(v, bool))
+        if texts and not name.startswith("_"):
+            found[name.lower()] = texts
+    return found
 
 
 def _form(value: str) -> str:

@@ -76,12 +76,6 @@ class ProvisionResult:
         return self.outcome in (CREATED, CHANGED, UNCHANGED)
 
 
-class IdentityRefused(SopflowError):
-    """A directory sign-in is refused (no mapping, retired, disabled, or a username conflict)."""
-
-    http_status = 403
-
-
 #: why a directory sign-in is refused, in the words the login page shows
 REFUSALS = {
     "unmapped": "Akun Anda tidak lagi terdaftar pada unit mana pun di sopflow. Hubungi admin sopflow.",

@@ -163,3 +163,14 @@ def test_discovery_naming_another_issuer_is_refused(settings, issuer):
     mismatched = OidcClient(replace(settings, oidc_issuer=issuer + "/", oidc_client_id=CLIENT_ID))
     with pytest.raises(OidcError):
         mismatched.metadata()
+
+
+def test_attribute_rules_of_the_mapping_match_id_token_claims(client, issuer, signing_key):
+    from sopflow.identity.mapping import parse_mapping
+
+    mapping = parse_mapping('[[peta]]\natribut = "department"\nnilai = "Inspektorat"\nroles = ["auditor"]\n')
+    token = sign(claims(issuer, groups=None, department="INSPEKTORAT"), signing_key)
+    person = client.identity(client.validate_id_token(token, NONCE))
+    assert mapping.grant_for(person.groups, person.attributes).roles == ("auditor",)
+    other = client.identity(client.validate_id_token(sign(claims(issuer, department="Statistik"), signing_key), NONCE))
+    assert mapping.grant_for(other.groups, other.attributes).empty
