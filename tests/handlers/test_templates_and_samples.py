@@ -28,6 +28,7 @@ def load_script(path: Path):
 def test_docx_template_is_rebuilt_byte_for_byte():
     build = load_script(ROOT / "templates" / "build_templates.py")
     assert build.build() == (ROOT / "templates" / "laporan_monev_kinerja.docx").read_bytes()
+    assert build.build_logo() == (ROOT / "templates" / "logo_instansi_contoh.png").read_bytes()
 
 
 def test_sample_lembar_isian_match_their_build_script(files, config, start_data):
