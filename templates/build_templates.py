@@ -574,17 +574,18 @@ def _bab4(doc) -> None:
         "Demikian laporan monitoring dan evaluasi internal capaian kinerja {{ periode_label }} ini disusun "
         "sebagai bahan pengendalian kinerja dan pengambilan keputusan pimpinan.",
     )
-    # Signature block: name, NIP and title of the signer from the user record
-    _paragraph(doc)
+    # Signature block: name, NIP and title of the signer from the user record; kept on one page
     indent = Cm(8.5)
-    _paragraph(doc, "{{ kota }}, {{ tanggal_dokumen }}", indent=indent)
-    _paragraph(doc, "{{ penandatangan.jabatan }},", bold=True, indent=indent)
-    for _ in range(3):
-        _paragraph(doc, indent=indent)
+    block = [_paragraph(doc), _paragraph(doc, "{{ kota }}, {{ tanggal_dokumen }}", indent=indent)]
+    block.append(_paragraph(doc, "{{ penandatangan.jabatan }},", bold=True, indent=indent))
+    block += [_paragraph(doc, indent=indent) for _ in range(3)]
     name = _paragraph(doc, "{{ penandatangan.nama }}", bold=True, indent=indent)
     name.runs[0].underline = True
     name.paragraph_format.space_after = Pt(0)
+    block.append(name)
     _paragraph(doc, "NIP. {{ penandatangan.nip }}", indent=indent)
+    for paragraph in block:
+        paragraph.paragraph_format.keep_with_next = True
 
 
 def _lampiran(doc) -> None:
