@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from .audit_anchor import advance_head, lock_head
@@ -90,10 +91,11 @@ class AuditLog:
                 "data": rec.data,
             }
             digest = event_hash(fields, prev)
-            rows.append(AuditEvent(**fields, prev_hash=prev, hash=digest))
+            rows.append({**fields, "prev_hash": prev, "hash": digest})
             prev = digest
-        session.add_all(rows)
-        session.flush()
+        session.flush()  # whatever the command changed goes first, as before
+        # one multi-row INSERT (executemany), not one INSERT ... RETURNING per event
+        session.execute(insert(AuditEvent), rows)
         advance_head(session, head, case_id, seq, prev, self.now)
         self.records.clear()
-        return rows
+        return [AuditEvent(**row) for row in rows]  # transient copies: seq and hash, no ids

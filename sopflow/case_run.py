@@ -25,6 +25,7 @@ from handlers.registry import HandlerContext
 from . import projection, serializer, store
 from .audit import AuditLog, jsonable
 from .calendar import WorkingCalendar
+from .db import after_commit
 from .errors import ExpressionRejected, HandlerFailed, SopflowError, StaleInstance, TaskNotReady
 from .files import CommandFiles, FileStore
 from .jobs.runner import raise_if_unavailable
@@ -35,6 +36,7 @@ from .script_engine import SopflowScriptEngine
 from .spec_loader import ProcessDefinition
 from .stepping import ServiceDeferred, is_service_step
 from .task_rules import properties_of
+from .workflow_cache import WorkflowCache
 
 log = get_logger(__name__)
 
@@ -51,6 +53,8 @@ class Services:
     timezone: str
     templates_dir: Any
     notifier: Any = None
+    #: live workflows saved by this process's last commands (None: always restore)
+    workflows: WorkflowCache | None = None
 
 
 @dataclass
@@ -77,8 +81,10 @@ class CaseRun:
     ) -> CaseRun:
         """Restore a case's workflow (or adopt a new one) with the sandboxed, registry-backed engine."""
         definition = store.definition_of(version)
+        if workflow is None and services.workflows is not None:
+            workflow = services.workflows.take(case.id, case.version)
         if workflow is None:
-            workflow = serializer.restore(case.state, version.spec_state, version.sha256)
+            workflow = serializer.restore(case.state, lambda: version.spec_state, version.sha256)
         files = CommandFiles(services.files, now=audit.now)
         run = cls(case, version, definition, workflow, services, audit, files, engine=None)  # type: ignore[arg-type]
         run.engine = SopflowScriptEngine(context_for=run._handler_context)
@@ -266,16 +272,20 @@ class CaseRun:
         )
 
     def save(self, session: Session) -> None:
-        """Write state, status, projection, documents and audit; flush only (the caller commits)."""
-        depth = _tree_depth(self.workflow)
-        if depth > MAX_TREE_DEPTH:
+        """Write state, status, projection, documents and audit; flush only (the caller commits).
+
+        After the transaction commits, the workflow stays in the process's cache under the
+        case's new row version, so the case's next command here need not restore it.
+        """
+        tree = TreeFacts.of(self.workflow)
+        if tree.depth > MAX_TREE_DEPTH:
             raise SopflowError(
-                f"Kasus ini terlalu panjang (kedalaman riwayat {depth}); perubahan tidak disimpan. "
+                f"Kasus ini terlalu panjang (kedalaman riwayat {tree.depth}); perubahan tidak disimpan. "
                 "Hubungi pemilik proses untuk menutup putaran revisi.",
                 case=self.case.id,
             )
-        ended = self.reached_end()
-        if self.workflow.is_completed() and not ended:
+        ended = tree.end_task is not None
+        if not ended and self.workflow.is_completed():  # stops at the first unfinished task
             raise SopflowError(
                 "Mesin alur kerja berhenti tanpa mencapai peristiwa akhir; perubahan tidak disimpan.",
                 case=self.case.id,
@@ -291,6 +301,7 @@ class CaseRun:
             self.services.calendar,
             self.services.timezone,
             self.completed_by,
+            ready_tasks=tree.ready_manual,
         )
         session.add_all(new)
         if self.services.notifier is not None and new:
@@ -308,13 +319,13 @@ class CaseRun:
                 due_at=row.due_at,
                 step=row.step,
             )
-        failed = self.failed_tasks()
+        failed = tree.failed
         self.case.failure = self.failure if failed and self.failure else (self.case.failure if failed else None)
         self.case.status = "selesai" if ended else ("gagal" if failed else "berjalan")
         if ended:
             self.case.completed_at = now
-            self.case.result = jsonable(_end_data(self.workflow))
-            self.audit.add("case_completed", None, _end_element(self.workflow))
+            self.case.result = jsonable(dict(tree.end_task.data))
+            self.audit.add("case_completed", None, tree.end_task.task_spec.bpmn_id)
         self.case.state = serializer.dump_state(self.workflow)
         self.case.serializer_version = serializer.SERIALIZER_VERSION
         self.case.updated_at = now
@@ -326,7 +337,70 @@ class CaseRun:
             raise StaleInstance("Kasus telah diubah oleh pengguna lain; muat ulang lalu coba lagi.") from None
         events = self.audit.write(session, self.case.id)
         if events:
-            store.add_snapshot(session, self.case.id, events[-1].seq, self.case.state, now, _summary(self.workflow))
+            store.add_snapshot(session, self.case.id, events[-1].seq, self.case.state, now, tree.summary())
+        if self.services.workflows is not None:
+            cache, case_id, version, workflow = self.services.workflows, self.case.id, self.case.version, self.workflow
+            after_commit(session, lambda: cache.keep(case_id, version, workflow))
+
+
+@dataclass
+class TreeFacts:
+    """What a save needs from the task tree, gathered in one depth-first pass.
+
+    SpiffWorkflow's ``get_tasks`` walks the whole tree per call (and its iterator pops from
+    the front of a list); a save used to call it five times. Tasks come in the iterator's
+    order (depth first, a subprocess before the task's own children).
+    """
+
+    depth: int = 0
+    end_task: Any = None
+    failed: list[Any] = field(default_factory=list)
+    ready_manual: list[Any] = field(default_factory=list)
+    ready_names: list[str] = field(default_factory=list)
+    latest_completed: Any = None
+
+    @classmethod
+    def of(cls, workflow: Any) -> TreeFacts:
+        """Walk ``workflow`` (subprocesses included) once.
+
+        Finished-state facts (completed, failed, end reached) see exactly the tasks
+        ``get_tasks(state=COMPLETED)`` would: that iterator does not descend below a task that
+        is not finished yet (e.g. the completed instances under a running multi-instance), and
+        the snapshot summary and replay depend on that choice.
+        """
+        facts = cls()
+        subprocesses = workflow.subprocesses
+        # (task, depth, reached by the finished-state iteration)
+        stack: list[tuple[Any, int, bool]] = [(workflow.task_tree, 1, True)]
+        latest_change = None
+        while stack:
+            task, depth, finished_path = stack.pop()
+            if depth > facts.depth:
+                facts.depth = depth
+            state = task.state
+            if state == TaskState.READY:
+                facts.ready_names.append(task.task_spec.name)
+                if task.task_spec.manual:
+                    facts.ready_manual.append(task)
+            elif finished_path and state == TaskState.COMPLETED:
+                if latest_change is None or task.last_state_change > latest_change:
+                    latest_change, facts.latest_completed = task.last_state_change, task
+                if task.workflow is workflow and isinstance(task.task_spec, EndEvent):
+                    facts.end_task = task
+            elif finished_path and state == TaskState.ERROR:
+                facts.failed.append(task)
+            sub = subprocesses.get(task.id)
+            below = finished_path and (state >= TaskState.COMPLETED or sub is not None)
+            for child in reversed(task.children):
+                stack.append((child, depth + 1, below))
+            if sub is not None:
+                stack.append((sub.task_tree, depth + 1, finished_path))
+        return facts
+
+    def summary(self) -> dict[str, Any]:
+        """The data of the most recently completed task and the READY task specs, for point-in-time views."""
+        latest = self.latest_completed
+        return jsonable({"data": dict(latest.data) if latest is not None else {}, "ready": sorted(self.ready_names)})
 
 
 def _sop_facts(spec: Any) -> dict[str, Any]:
@@ -346,34 +420,6 @@ def _root_cause(exc: BaseException) -> BaseException:
             break
         seen = nxt
     return seen
-
-
-def _tree_depth(workflow: Any) -> int:
-    deepest = 0
-    stack = [(workflow.task_tree, 1)]
-    while stack:
-        task, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in task.children)
-    return deepest
-
-
-def _summary(workflow: Any) -> dict[str, Any]:
-    """Return the data of the most recently completed task and the READY task specs, for point-in-time views."""
-    completed = workflow.get_tasks(state=TaskState.COMPLETED)
-    latest = max(completed, key=lambda t: t.last_state_change, default=None)
-    ready = sorted(t.task_spec.name for t in workflow.get_tasks(state=TaskState.READY))
-    return jsonable({"data": dict(latest.data) if latest is not None else {}, "ready": ready})
-
-
-def _end_element(workflow: Any) -> str | None:
-    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)]
-    return ends[-1].task_spec.bpmn_id if ends else None
-
-
-def _end_data(workflow: Any) -> dict[str, Any]:
-    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)]
-    return dict(ends[-1].data) if ends else {}
 
 
 def now_utc() -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_AFTER_COMMIT_KEY = "sopflow.after_commit"
 UPGRADE_COMMAND = "sopflow db upgrade"
 
 
@@ -108,6 +109,22 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once the session's transaction has committed (never after a rollback)."""
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT_KEY, []):
+        callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, _previous: Any) -> None:
+    session.info.pop(_AFTER_COMMIT_KEY, None)
 
 
 def open_database(settings: Settings, migrate: bool | None = None) -> Database:

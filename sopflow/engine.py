@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import Any, TypeVar
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from handlers import registry
 from handlers.registry import HandlerError
@@ -35,7 +35,7 @@ from .commands import (
     StartInstance,
     UnclaimTask,
 )
-from .db import Database
+from .db import Database, after_commit
 from .errors import InvalidForm, NotFound, SopflowError, StaleInstance, TaskNotReady
 from .escalation import escalate_overdue
 from .files import FileStore
@@ -52,6 +52,7 @@ from .settings import Settings
 from .signing.commands import SigningCommands, is_signing_spec
 from .spec_loader import ProcessDefinition
 from .task_rules import human_spec, start_event_id
+from .workflow_cache import WorkflowCache
 
 T = TypeVar("T")
 STALE_RETRIES = 3
@@ -78,6 +79,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
             timezone=settings.timezone,
             templates_dir=settings.templates_dir,
             notifier=self.notifier,
+            workflows=WorkflowCache(),
         )
         self.jobs = JobRunner(
             db,
@@ -193,28 +195,32 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
         return self._with_retry(lambda: self._claim(cmd.task_id, cmd.actor, claim=False))
 
     def _claim(self, task_id: str, actor: str, claim: bool) -> dict[str, Any]:
+        # one short transaction: no workflow restore, the case row locked without its state
         with self.db.unit_of_work() as session:
-            case_id = store.task_row(session, task_id).case_id
-            case = store.lock_case(session, case_id)
-            row = store.task_row(session, task_id)
-            session.refresh(row)
+            case_id = store.case_id_of_task(session, task_id)
+            old_version = store.lock_case_version(session, case_id)
+            row = store.task_row(session, task_id)  # read after the lock: current
             user = store.user(session, actor)
             authz.check_may_act(user, row)
             if row.state != "ready":
                 raise TaskNotReady(f"Tugas '{row.name}' sudah diselesaikan atau tidak lagi aktif.", task=task_id)
             authz.check_not_claimed_by_other(user, row)
             if claim and row.claimed_by == user.username:
-                return task_row(row)  # claiming twice is harmless
+                return task_row(row)  # claiming twice is harmless: nothing changes
             if not claim and row.claimed_by is None:
                 return task_row(row)
-            now = self.clock()
+            now, new_version = self.clock(), old_version + 1
+            store.set_case_version(session, case_id, new_version, now)
             row.claimed_by = user.username if claim else None
             row.claimed_at = now if claim else None
-            case.updated_at = now  # bumps the case version: claims serialise with other commands
             audit = AuditLog(user.username, now)
             audit.add("task_claimed" if claim else "task_unclaimed", row.id, row.element_id, lane=row.lane)
             session.flush()
-            audit.write(session, case.id)
+            audit.write(session, case_id)
+            # a claim leaves the workflow as it was: the cached one stays valid under the new version
+            cache = self.services.workflows
+            if cache is not None:
+                after_commit(session, lambda: cache.advance(case_id, old_version, new_version))
             return task_row(row)
 
     @logged_command
@@ -238,10 +244,8 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
 
     def _complete(self, cmd: CompleteUserTask) -> CaseOutcome:
         with self._command() as session:
-            case_id = store.task_row(session, cmd.task_id).case_id
-            case = store.lock_case(session, case_id)
-            row = store.task_row(session, cmd.task_id)
-            session.refresh(row)
+            case = store.lock_case(session, store.case_id_of_task(session, cmd.task_id))
+            row = store.task_row(session, cmd.task_id)  # read after the lock: current
             user = store.user(session, cmd.actor)
             authz.check_may_act(user, row)
             if row.state != "ready":
@@ -249,7 +253,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
             authz.check_not_claimed_by_other(user, row)
             now = self.clock()
             audit = AuditLog(user.username, now)
-            run = CaseRun.open(case, session.get_one(ProcessVersion, case.process_version_id), self.services, audit)
+            run = CaseRun.open(case, store.version_for_run(session, case.process_version_id), self.services, audit)
             task = run.ready_human_task(cmd.task_id)
             if is_signing_spec(task.task_spec):  # completed only by signing (sign_task), never by a form
                 message = "Tugas ini diselesaikan dengan menandatangani dokumen pada halaman Tanda tangan elektronik."
@@ -366,7 +370,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
     def case_outcome(self, case_id: str) -> CaseOutcome:
         """Return the case's current status, open tasks, failure and open jobs."""
         with self.db.reading() as session:
-            case = session.get(Case, case_id)
+            case = session.get(Case, case_id, options=[defer(Case.state)])  # the outcome never reads the state
             if case is None:
                 raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
             return _outcome(session, case)

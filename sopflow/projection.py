@@ -81,13 +81,15 @@ def sync(
     calendar: WorkingCalendar,
     timezone: str,
     completed_by: dict[str, str],
+    ready_tasks: list[Any] | None = None,
 ) -> tuple[list[HumanTask], list[HumanTask]]:
     """Close rows whose task is no longer ready and build rows for newly ready tasks.
 
-    ``completed_by`` maps task id → actor for tasks completed by this command. Returns
-    ``(new_rows, closed_rows)``; the caller adds the new rows to the session.
+    ``completed_by`` maps task id → actor for tasks completed by this command;
+    ``ready_tasks`` are the READY human tasks when the caller walked the tree already.
+    Returns ``(new_rows, closed_rows)``; the caller adds the new rows to the session.
     """
-    ready = {str(t.id): t for t in ready_human_tasks(workflow)}
+    ready = {str(t.id): t for t in (ready_human_tasks(workflow) if ready_tasks is None else ready_tasks)}
     closed = []
     for task_id, row in open_rows.items():
         if task_id in ready:

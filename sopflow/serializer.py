@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -56,16 +57,22 @@ def dump_state(workflow: BpmnWorkflow) -> str:
     return json.dumps(state, separators=(",", ":"))
 
 
-def _specs(spec_json: str, cache_key: str) -> dict[str, Any]:
+SpecSource = str | Callable[[], str]
+
+
+def _specs(spec_json: SpecSource, cache_key: str) -> dict[str, Any]:
     # SpiffWorkflow's converters pop keys from the dicts they restore: hand out copies.
     specs = _spec_cache.get(cache_key)
     if specs is None:
-        specs = _spec_cache[cache_key] = json.loads(spec_json)
+        specs = _spec_cache[cache_key] = json.loads(spec_json() if callable(spec_json) else spec_json)
     return copy.deepcopy(specs)
 
 
-def restore(state_json: str, spec_json: str, cache_key: str) -> BpmnWorkflow:
-    """Rebuild a workflow from its state and its version's stored spec."""
+def restore(state_json: str, spec_json: SpecSource, cache_key: str) -> BpmnWorkflow:
+    """Rebuild a workflow from its state and its version's stored spec.
+
+    ``spec_json`` may be a callable: it is called only when the spec is not cached yet.
+    """
     specs = _specs(spec_json, cache_key)
     state = json.loads(state_json)
     state["spec"] = specs["spec"]
@@ -74,12 +81,12 @@ def restore(state_json: str, spec_json: str, cache_key: str) -> BpmnWorkflow:
     return _serializer.from_dict(state)
 
 
-def new_workflow(definition: ProcessDefinition, spec_json: str, cache_key: str) -> BpmnWorkflow:
+def new_workflow(definition: ProcessDefinition, spec_json: SpecSource, cache_key: str) -> BpmnWorkflow:
     """Create a fresh workflow from the stored spec of a version (same objects a restore yields)."""
     return BpmnWorkflow(*load_specs(spec_json, cache_key))
 
 
-def load_specs(spec_json: str, cache_key: str) -> tuple[Any, dict[str, Any]]:
+def load_specs(spec_json: SpecSource, cache_key: str) -> tuple[Any, dict[str, Any]]:
     """Return ``(spec, subprocess_specs)`` objects rebuilt from a version's stored spec."""
     specs = _specs(spec_json, cache_key)
     spec = _serializer.from_dict(specs["spec"])

@@ -8,8 +8,8 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, defer
 
 from .errors import NotFound
 from .files import RecordedFile
@@ -18,6 +18,9 @@ from .serializer import spec_state
 from .spec_loader import ProcessDefinition, build_definition
 
 _definitions: dict[int, ProcessDefinition] = {}
+#: zlib level of the per-command snapshot: level 1 is several times faster than 6 on workflow JSON
+#: and the stored size grows by about a third (bench/README.md)
+SNAPSHOT_ZLIB_LEVEL = 1
 
 
 def publish_version(
@@ -105,11 +108,43 @@ def draft_row(session: Session, process_id: str) -> ProcessDraft:
 
 
 def lock_case(session: Session, case_id: str) -> Case:
-    """Load a case for change, locking its row until the transaction ends."""
-    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    """Load a case for change, locking its row until the transaction ends.
+
+    The workflow state (the row's largest column) is loaded only if the command reads it:
+    a command that finds the case's workflow in the process's cache never does.
+    """
+    case = session.scalar(select(Case).where(Case.id == case_id).options(defer(Case.state)).with_for_update())
     if case is None:
         raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
     return case
+
+
+def lock_case_version(session: Session, case_id: str) -> int:
+    """Lock the case row without loading it and return its version (commands that leave the workflow alone)."""
+    version = session.scalar(select(Case.version).where(Case.id == case_id).with_for_update())
+    if version is None:
+        raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
+    return version
+
+
+def set_case_version(session: Session, case_id: str, version: int, now: datetime) -> None:
+    """Move a locked case's version on (readers holding the old one see it changed)."""
+    session.execute(update(Case).where(Case.id == case_id).values(version=version, updated_at=now))
+
+
+def version_for_run(session: Session, version_id: int) -> ProcessVersion:
+    """Return a stored version for a command; its BPMN text and spec JSON load only if needed (cache miss)."""
+    return session.get_one(
+        ProcessVersion, version_id, options=[defer(ProcessVersion.bpmn_xml), defer(ProcessVersion.spec_state)]
+    )
+
+
+def case_id_of_task(session: Session, task_id: str) -> str:
+    """Return the case of a projection row (the row itself is read after the case is locked)."""
+    case_id = session.scalar(select(HumanTask.case_id).where(HumanTask.id == task_id))
+    if case_id is None:
+        raise NotFound(f"Tugas {task_id} tidak ditemukan.", task=task_id)
+    return case_id
 
 
 def task_row(session: Session, task_id: str) -> HumanTask:
@@ -189,7 +224,7 @@ def add_snapshot(
             case_id=case_id,
             seq=seq,
             state_sha256=hashlib.sha256(raw).hexdigest(),
-            state_zlib=zlib.compress(raw, 6),
+            state_zlib=zlib.compress(raw, SNAPSHOT_ZLIB_LEVEL),
             summary=summary,
             created_at=now,
         )

@@ -18,7 +18,7 @@ from ..audit import AuditLog
 from ..audit_checkpoint import scheduled_checkpoint
 from ..errors import NotFound, PermissionDenied, TaskNotReady
 from ..escalation import SYSTEM_ACTOR
-from ..models import Job, ProcessVersion
+from ..models import Job
 from . import notifications, outbox, pdf_jobs, timers
 from .runner import JobResult
 
@@ -53,7 +53,7 @@ class JobCommands:
         audit = AuditLog(SYSTEM_ACTOR, now, triggered_by=job.triggered_by)
         from ..case_run import CaseRun
 
-        run = CaseRun.open(case, session.get_one(ProcessVersion, case.process_version_id), self.services, audit)
+        run = CaseRun.open(case, store.version_for_run(session, case.process_version_id), self.services, audit)
         if not run.has_engine_work():
             return  # another command ran them already
         audit.add(

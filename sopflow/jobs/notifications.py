@@ -25,6 +25,8 @@ from ..settings import Settings
 from .outbox import SEND_EMAIL, add_job
 from .runner import TransientJobError
 
+_USERS_KEY = "sopflow.active_users"
+
 KIND_TITLES = {
     "task_ready": "Tugas baru",
     "due_soon": "Pengingat tenggat",
@@ -53,7 +55,9 @@ class Notifier:
             f"Tugas '{self._task_title(row)}' (langkah {row.step or '-'}) pada {process_name} periode {row.periode} "
             f"siap dikerjakan oleh lane {row.lane}{self._unit(row)}.\nTenggat: {self._local(row.due_at)}."
         )
-        self._notify(session, self.lane_members(session, row.lane, row.unit), "task_ready", row, subject, body, now)
+        members = self.lane_members(session, row.lane, row.unit)
+        # a task that just became ready has no notifications yet: no duplicate check needed
+        self._notify(session, members, "task_ready", row, subject, body, now, new_task=True)
 
     def task_alert(self, session: Session, row: HumanTask, kind: str, now: datetime) -> int:
         """Remind the claimant (or, unclaimed, the lane) of a task due tomorrow (``due_soon``) or overdue."""
@@ -132,8 +136,17 @@ class Notifier:
     # -- helpers --------------------------------------------------------------------------
     def lane_members(self, session: Session, lane: str, unit: str | None) -> list[str]:
         """Return the active users of ``lane`` (and of ``unit`` when given)."""
-        users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)).all()
+        users = self._active_users(session)
         return [u.username for u in users if lane in (u.lanes or []) and (unit is None or unit in (u.units or []))]
+
+    def _active_users(self, session: Session) -> list[User]:
+        # read once per transaction: a save that readies five tasks asks five times
+        cached = session.info.get(_USERS_KEY)
+        if cached is None:
+            cached = session.info[_USERS_KEY] = session.scalars(
+                select(User).where(User.active.is_(True)).order_by(User.username)
+            ).all()
+        return cached
 
     def _notify(
         self,
@@ -144,16 +157,21 @@ class Notifier:
         subject: str,
         body: str,
         now: datetime,
+        new_task: bool = False,
     ) -> int:
         if not usernames:
             return 0
-        users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames))).all()}
-        existing = set(
-            session.scalars(
-                select(Notification.username).where(
-                    Notification.kind == kind, Notification.task_id == row.id, Notification.username.in_(usernames)
-                )
-            ).all()
+        users = {u.username: u for u in self._active_users(session) if u.username in usernames}
+        existing = (
+            set()
+            if new_task
+            else set(
+                session.scalars(
+                    select(Notification.username).where(
+                        Notification.kind == kind, Notification.task_id == row.id, Notification.username.in_(usernames)
+                    )
+                ).all()
+            )
         )
         created = 0
         for name in usernames:
@@ -172,8 +190,8 @@ class Notifier:
                 email_status=self._email_status(user),
             )
             session.add(note)
-            session.flush()
             if note.email_status == "menunggu":
+                session.flush()  # the e-mail job names the notification by id
                 add_job(session, SEND_EMAIL, now, payload={"notification_id": note.id}, case_id=None, max_attempts=5)
             created += 1
         return created
