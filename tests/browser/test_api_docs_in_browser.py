@@ -28,7 +28,8 @@ def test_api_docs_render_every_operation_without_leaving_the_app(page: Page, liv
     with page.expect_navigation():
         page.get_by_test_id("footer-api-docs").click()
     expect(page.get_by_test_id("swagger-ui")).to_have_attribute("data-ready", "ya")
-    operations = sum(len(item) for item in openapi_document()["paths"].values())
+    methods = {"get", "post", "put", "patch", "delete"}
+    operations = sum(len(methods & set(item)) for item in openapi_document()["paths"].values())
     expect(page.locator(".opblock")).to_have_count(operations)
     expect(page.locator(".opblock-summary-path").first).to_be_visible()
     page.locator(".opblock-summary-path", has_text="/tasks/{task_id}/claim").first.click()

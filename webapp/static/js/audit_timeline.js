@@ -10,7 +10,8 @@
     if (!row) {
       var url = new URL(window.location.href);
       if (url.searchParams.get("peristiwa") === match[1]) { return; } /* not an event of this case: stay */
-      url.search = "?peristiwa=" + match[1];
+      url.searchParams.delete("halaman"); /* the filters stay: the event's place among their matches */
+      url.searchParams.set("peristiwa", match[1]);
       url.hash = "event-" + match[1];
       window.location.replace(url.toString());
       return;
