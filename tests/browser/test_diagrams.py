@@ -13,21 +13,25 @@ import math
 import os
 import shutil
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from werkzeug.serving import make_server
 
 from sopflow.demo import DEMO_PASSWORD, load_script, run_demo
-from sopflow.inbox import timeline_for_case
+from sopflow.inbox import cases, timeline_for_case
 from sopflow.settings import PROJECT_ROOT
 from tests.browser.conftest import SCRIPT, TIMEOUT_MS, LiveApp
+from webapp import create_app
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")
 
 SIZES = ((1366, 768), (1920, 1080))
 LOADS = 20
+TEN_DAYS = timedelta(days=10)
 MIN_LABEL_PX = 11
 
 #: the state of one diagram container: data-ready, viewport matrix, and its labels as seen on screen
@@ -217,3 +221,45 @@ def test_diagram_marks_current_done_and_overdue_steps_with_symbols(page: Page, l
     legend = page.get_by_test_id("diagram-legend")
     for text in ("✓selesai", "▶langkah saat ini", "⚠terlambat", "✖gagal"):
         expect(legend).to_contain_text(text)
+
+
+def test_overdue_step_has_its_own_colour_pattern_and_badge(browser: Browser, live_app: LiveApp, settings, tmp_path):
+    """Ten days later (the app's clock), step 2 of the open case is late: red, dashed, "⚠ terlambat"."""
+    play_demo(live_app, tmp_path)
+    with live_app.engine.db.reading() as session:
+        running = next(c["case_id"] for c in cases(session) if c["status"] == "berjalan")
+    later = create_app(
+        {
+            "SOPFLOW_SETTINGS": settings,
+            "SOPFLOW_CLOCK": lambda: datetime.now(UTC).replace(tzinfo=None) + timedelta(days=10),
+        }
+    )
+    server = make_server("127.0.0.1", 0, later, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="sopflow-later", daemon=True)
+    thread.start()
+    try:
+        context = browser.new_context(base_url=f"http://127.0.0.1:{server.server_port}", locale="id-ID")
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        sign_in(page, "sekretaris")
+        page.goto(f"/kasus/{running}")
+        expect(page.get_by_test_id("diagram")).to_have_attribute("data-ready", "ya")
+        late = page.locator('.djs-overlays[data-container-id="langkah02_pengumpulan_data"] .diagram-badge')
+        expect(late).to_have_text("⚠ terlambat")  # late wins over "▶ sekarang" on the same step
+        look = """(id) => {
+          const shape = document.querySelector(`g.djs-element[data-element-id="${id}"] .djs-visual > *`);
+          const s = getComputedStyle(shape);
+          return [s.stroke, s.fill, s.strokeDasharray];
+        }"""
+        late_look = page.evaluate(look, "langkah02_pengumpulan_data")
+        done_look = page.evaluate(look, "langkah01_format_isian")
+        plain_look = page.evaluate(look, "langkah04_rencana_monev")
+        assert late_look[0] != done_look[0] and late_look[1] != done_look[1] != plain_look[1], (late_look, done_look)
+        assert late_look[2] not in ("none", "") and done_look[2] in ("none", ""), (late_look, done_look)
+        expect(page.get_by_test_id("diagram-legend")).to_contain_text("⚠terlambat")
+        context.close()
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        later.extensions["sopflow"].db.dispose()
