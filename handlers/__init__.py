@@ -5,7 +5,8 @@ validate_lembar_isian, aggregate_performance_data, check_jadwal_monev,
 merge_monitoring_results, analyse_achievement, render_report_docx, archive_documents.
 The other modules are shared helpers with one job each (periode, capaian, ringkasan,
 renja, lembar_isian, isian_layout, angka, tanggal, error_list, konfigurasi,
-monitoring_text, grafik_capaian, laporan_konteks). Lookup: :mod:`handlers.registry`.
+monitoring_text, grafik_capaian, laporan_konteks, docx_kolom, rekap_xlsx, xlsx_output).
+Lookup: :mod:`handlers.registry`.
 """
 
 from handlers import (  # noqa: F401  (imported to register the handlers)
