@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from sopflow import ClaimTask, CompleteUserTask, Engine, StartInstance, Upload
+from sopflow import ClaimTask, CompleteUserTask, Engine, StartInstance, Upload, tokens
 from sopflow.demo import DEMO_PASSWORD
 from sopflow.inbox import tasks_of_case
 from tests.browser.conftest import SCRIPT, LiveApp
@@ -118,6 +118,8 @@ def test_every_page_has_no_serious_or_critical_violation(browser: Browser, live_
     anonymous = check.as_user(None)
     check.check(anonymous, "/masuk", "masuk")
 
+    with engine.db.unit_of_work() as session:
+        tokens.issue_token(session, "sekretaris")  # the token page then lists one, with its Cabut button
     sekretaris = check.as_user("sekretaris")
     for path, label in [
         ("/", "tugas saya"),
@@ -182,3 +184,26 @@ def test_every_page_has_no_serious_or_critical_violation(browser: Browser, live_
 
     assert check.pages >= 30
     assert not check.findings, "Pelanggaran aksesibilitas serius/kritis:\n" + "\n".join(check.findings)
+
+
+def test_keyboard_focus_is_always_visible(browser: Browser, live_app: LiveApp, walked: str) -> None:
+    """Tabbing through the inbox and a task form, every focused control shows an outline."""
+    check = Checker(browser, live_app)
+    page = check.as_user("sekretaris")
+    task = _ready(live_app.engine, walked, "langkah01_format_isian")[0]
+    for path in ("/", f"/tugas/{task['task_id']}", "/kasus"):
+        page.goto(path)
+        seen = 0
+        for _ in range(25):
+            page.keyboard.press("Tab")
+            focus = page.evaluate(
+                """() => { const el = document.activeElement; if (!el || el === document.body) return null;
+                           const s = getComputedStyle(el);
+                           return {tag: el.tagName, text: (el.textContent || el.name || '').trim().slice(0, 30),
+                                   outline: s.outlineStyle, width: parseFloat(s.outlineWidth) || 0}; }"""
+            )
+            if focus is None:
+                continue
+            seen += 1
+            assert focus["outline"] != "none" and focus["width"] >= 2, (path, focus)
+        assert seen >= 5, path

@@ -104,7 +104,7 @@ def test_index_lists_versions_with_draft_status(owner: FlaskClient) -> None:
     assert 'data-testid="version-row" data-version="1"' in html
     assert save(owner, waktu_5()).status_code == 200
     html = owner.get("/proses/").get_data(as_text=True)
-    assert "draf: sekretaris" in html
+    assert "draf: Sekretaris Dinas (contoh)" in html  # who, by full name
     assert "dari versi 1" in html
 
 

@@ -104,7 +104,7 @@ def test_queued_steps_are_announced_shown_polled_and_gone_when_the_worker_is_don
     job_item = page[page.index('data-testid="case-job"') :][:700]
     assert (
         'data-label="menunggu antrean"' in job_item
-        and "hitung" in job_item
+        and "Hitung" in job_item  # the step by its BPMN name, not its id
         and "menunggu antrean</span> sejak" in job_item
     )
     assert f'data-poll-url="/kasus/{case_id}/status"' in page
