@@ -133,10 +133,22 @@ def set_case_version(session: Session, case_id: str, version: int, now: datetime
 
 
 def version_for_run(session: Session, version_id: int) -> ProcessVersion:
-    """Return a stored version for a command; its BPMN text and spec JSON load only if needed (cache miss)."""
-    return session.get_one(
-        ProcessVersion, version_id, options=[defer(ProcessVersion.bpmn_xml), defer(ProcessVersion.spec_state)]
-    )
+    """Return a stored version for a command; its BPMN text, spec, forms and config load only on a cache miss.
+
+    A published version never changes, and :func:`definition_of` and the serializer keep
+    what they build from it by id and hash: decoding its forms JSON every command cost more
+    than the command's own SQL.
+    """
+    return session.get_one(ProcessVersion, version_id, options=[defer(column) for column in _VERSION_BULK])
+
+
+_VERSION_BULK = (
+    ProcessVersion.bpmn_xml,
+    ProcessVersion.spec_state,
+    ProcessVersion.properties,
+    ProcessVersion.forms,
+    ProcessVersion.config,
+)
 
 
 def case_id_of_task(session: Session, task_id: str) -> str:
