@@ -48,6 +48,7 @@ from .jobs.runner import JobRunner
 from .jobs.transport import Transport, make_transport
 from .models import Case, ProcessVersion
 from .process_commands import ProcessCommands
+from .runtime_versions import current_versions
 from .settings import Settings
 from .signing.commands import SigningCommands, is_signing_spec
 from .spec_loader import ProcessDefinition
@@ -151,6 +152,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
                 process_sha256=version.sha256,
                 periode=cmd.periode,
                 data=data,
+                runtime=current_versions(),  # replay warns when it runs on other releases
             )
             start = workflow.get_tasks(state=TaskState.READY)[0]
             start.data.update(data)

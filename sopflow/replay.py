@@ -31,6 +31,7 @@ from .history import _latest_data
 from .models import AuditEvent, Case, ProcessVersion
 from .people import DirectoryPeople
 from .projection import evaluate_property, ready_human_tasks
+from .runtime_versions import differences
 from .script_engine import SopflowScriptEngine
 from .stepping import run_engine_steps
 
@@ -57,6 +58,8 @@ class ReplayReport:
     commands: int = 0
     service_steps: int = 0
     divergences: list[dict[str, Any]] = field(default_factory=list)
+    #: libraries whose installed release differs from the one the case ran with
+    version_warnings: list[str] = field(default_factory=list)
 
     @property
     def matches(self) -> bool:
@@ -64,14 +67,19 @@ class ReplayReport:
         return not self.divergences
 
     def summary(self) -> str:
-        """Return an Indonesian one-line summary."""
+        """Return an Indonesian one-line summary (with a warning when library versions differ)."""
+        warning = (
+            f" Peringatan: replay berjalan dengan versi pustaka lain: {'; '.join(self.version_warnings)}."
+            if self.version_warnings
+            else ""
+        )
         if self.matches:
             return (
                 f"Replay cocok: {self.commands} perintah dan {self.service_steps} langkah otomatis "
-                "menghasilkan keadaan yang sama dengan catatan."
+                f"menghasilkan keadaan yang sama dengan catatan.{warning}"
             )
         first = self.divergences[0]
-        return f"Replay BERBEDA pada peristiwa #{first['seq']} ({first['what']}): {first['detail']}"
+        return f"Replay BERBEDA pada peristiwa #{first['seq']} ({first['what']}): {first['detail']}{warning}"
 
 
 def replay_case(session: Session, files: FileStore, templates_dir: Path, case_id: str) -> ReplayReport:
@@ -83,6 +91,8 @@ def replay_case(session: Session, files: FileStore, templates_dir: Path, case_id
     definition = store.definition_of(version)
     events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)).all()
     report = ReplayReport()
+    started = next((e for e in events if e.kind == "case_started"), None)
+    report.version_warnings = differences((started.data or {}).get("runtime") if started else None)
     with tempfile.TemporaryDirectory(prefix="sopflow-replay-") as scratch:
         overlay = _OverlayStore(Path(scratch), files)
         workflow = serializer.new_workflow(definition, version.spec_state, version.sha256)
