@@ -5,14 +5,16 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint clean chromium screens identity-servers libreoffice
+.PHONY: install run test lint clean chromium constraints screens identity-servers libreoffice
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml setup.py
+# constraints.txt pins every installed version (SpiffWorkflow, RestrictedPython, holidays,
+# docxtpl, openpyxl, matplotlib ... decide what a replay reproduces); `make constraints` renews it.
+$(VENV)/.installed: pyproject.toml setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $@
 
 run: install
@@ -71,6 +73,15 @@ screens: install chromium libreoffice
 
 test: lint chromium identity-servers libreoffice
 	$(BIN)/pytest
+
+# After a dependency change in pyproject.toml: resolve afresh in a scratch venv and pin the result.
+constraints:
+	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet -e ".[test]"
+	{ echo "# Exact versions every install uses (make install, CI): what a replay reproduces depends on them."; \
+	  echo "# Regenerate after changing dependencies: make constraints"; \
+	  .venv-constraints/bin/pip freeze --exclude-editable | grep -v '^sopflow'; } > constraints.txt
+	rm -rf .venv-constraints
 
 clean:
 	rm -rf $(VENV) var demo-output .pytest_cache
