@@ -186,7 +186,10 @@ def test_database_integrity_panel_when_intact(client, login_as, cases, engine):
     page = html(client, "/audit/")
     assert 'data-testid="integrity-panel"' in page and 'data-intact="ya"' in page
     total = len(events_of(engine, cases["2026-TW3"])) + len(events_of(engine, cases["2026-TW4"]))
-    assert f"Rantai audit utuh: {total} peristiwa pada 2 kasus diperiksa." in page
+    with engine.db.reading() as session:  # sign-ins are audited too, in their own chain (_identitas)
+        identity = session.execute(text("SELECT count(*) FROM audit_events WHERE case_id = '_identitas'")).scalar_one()
+    assert identity >= 1
+    assert f"Rantai audit utuh: {total + identity} peristiwa pada 3 kasus diperiksa." in page
 
 
 # -- the timeline -----------------------------------------------------------------------------------
