@@ -25,17 +25,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.pdf_utils import text
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.stamp import TextStampStyle
 
 from ..errors import InvalidForm
+from .placement import stamp_position
 
 SIGNATURE_FIELD = "TandaTanganElektronik"
 STAMP_TEXT = "Ditandatangani secara elektronik\n%(nama)s\nNIP %(nip)s\n%(jabatan)s\nTanggal %(tanggal)s"
-#: the stamp's box on the signature page (points from the lower left corner of an A4 page)
-STAMP_BOX = (300, 60, 560, 150)
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,7 @@ class Pkcs12Signer:
         """Return ``pdf`` signed (PAdES B-B, visible stamp on the last page); see the module docstring."""
         others = [_asn1(c.certificate) for c in self._bundle.additional_certs]  # the issuing chain, embedded in the CMS
         signer = signers.SimpleSigner.load_pkcs12_data(self._data, other_certs=others, passphrase=self._passphrase)
-        reader_pages = PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"]
+        page, box = stamp_position(pdf, signer_info.nip, signer_info.name)
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         meta = signers.PdfSignatureMetadata(
             field_name=SIGNATURE_FIELD,
@@ -123,7 +121,7 @@ class Pkcs12Signer:
             meta,
             signer=signer,
             stamp_style=style,
-            new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD, on_page=int(reader_pages) - 1, box=STAMP_BOX),
+            new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD, on_page=page, box=tuple(int(v) for v in box)),
         )
         out = io.BytesIO()
         pdf_signer.sign_pdf(

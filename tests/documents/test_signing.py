@@ -138,6 +138,8 @@ def test_refusals_change_nothing_then_the_kepala_dinas_signs(engine, test_ca, tm
 
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "Ditandatangani secara elektronik" in text and "NIP" in text
+    stamped = [page for page in text.split("\f") if "Ditandatangani secara elektronik" in page]
+    assert len(stamped) == 1 and "Kepala Dinas," in stamped[0]  # in the signature block of the signature page
 
     # the passphrase is nowhere in the database: every text column of every table
     with engine.db.reading() as session:
