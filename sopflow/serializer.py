@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
@@ -24,11 +28,44 @@ from .spec_loader import ProcessDefinition
 
 SERIALIZER_VERSION = f"sopflow-1/spiff-{SPIFF_SERIALIZER_VERSION}"
 
-_registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+
+class _ThreadLocalModeRegistry(DefaultRegistry):
+    """SpiffWorkflow's registry, with its encoder switch kept per thread.
+
+    SpiffWorkflow flips one flag on the shared registry while it serializes (``serialize_json``
+    does, and so does :func:`dump_state`); on a shared registry a second thread converting a
+    spec at that moment (a publish next to a completion) got unconverted objects. Here each
+    thread sees only its own switch.
+    """
+
+    _mode = threading.local()
+
+    @property
+    def _encoder_mode(self) -> bool:  # the name SpiffWorkflow's serializer reads and sets
+        return getattr(self._mode, "on", False)
+
+    @_encoder_mode.setter
+    def _encoder_mode(self, value: bool) -> None:
+        self._mode.on = value
+
+    @contextmanager
+    def encoding(self) -> Iterator[None]:
+        """Convert for a JSON encoder in this thread (data is left to the encoder's ``default``)."""
+        previous = self._encoder_mode
+        self._encoder_mode = True
+        try:
+            yield
+        finally:
+            self._encoder_mode = previous
+
+
+_registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG, _ThreadLocalModeRegistry())
 _registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
 _registry.register(datetime, lambda v: {"value": v.isoformat()}, lambda d: datetime.fromisoformat(d["value"]))
 _registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
 _serializer = BpmnWorkflowSerializer(_registry)
+#: turns dates, datetimes, decimals (and SpiffWorkflow's own types) inside task data into tagged dicts
+_Encoder = create_encoder(_registry)
 _spec_cache: dict[str, dict[str, Any]] = {}
 
 
@@ -45,16 +82,13 @@ def _spec_dict(definition: ProcessDefinition) -> dict[str, Any]:
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    """Serialize a workflow's state without its spec."""
-    _registry._encoder_mode = True
-    try:
+    """Serialize a workflow's state without its spec (task data keeps dates, datetimes and decimals)."""
+    with _registry.encoding():
         state = _serializer.to_dict(workflow)
-    finally:
-        _registry._encoder_mode = False
     state.pop("spec", None)
     state.pop("subprocess_specs", None)
     state[_serializer.VERSION_KEY] = _serializer.VERSION
-    return json.dumps(state, separators=(",", ":"))
+    return json.dumps(state, separators=(",", ":"), cls=_Encoder)
 
 
 SpecSource = str | Callable[[], str]
