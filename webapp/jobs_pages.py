@@ -21,6 +21,7 @@ from flask_login import current_user
 from sopflow import InvalidForm
 from sopflow.authz import ROLE_ADMIN, ROLE_OWNER
 from sopflow.jobs.outbox import ADVANCE_CASE, SEND_EMAIL
+from sopflow.jobs.pdf_jobs import MAKE_PDF
 
 from .auth import actor_required, current_username, require_login, role_required
 
@@ -28,7 +29,7 @@ bp = Blueprint("jobs", __name__)
 bp.before_request(require_login)
 
 #: job kinds as people call them
-JOB_KINDS = {ADVANCE_CASE: "langkah otomatis", SEND_EMAIL: "surel"}
+JOB_KINDS = {ADVANCE_CASE: "langkah otomatis", SEND_EMAIL: "surel", MAKE_PDF: "pembuatan PDF"}
 #: a notification's e-mail status (``Notification.email_status``) in words
 EMAIL_STATUS = {
     "terkirim": "terkirim",
