@@ -30,6 +30,7 @@ from .provisioning import DirectoryIdentity
 
 SOURCE = "ldap"
 TIMEOUT_SECONDS = 5
+PAGE_SIZE = 500  # paged search of the sync (RFC 2696)
 _NAME_ATTRIBUTES = ("displayName", "cn")
 _SUBJECT_ATTRIBUTE = "entryUUID"  # OpenLDAP; Active Directory: objectGUID
 _MAX_USERNAME = 120
@@ -87,7 +88,7 @@ class LdapDirectory:
         """Return every person ``LDAP_USER_FILTER`` matches (``{username}`` as a wildcard), for the sync."""
         query = self.settings.ldap_user_filter.replace("{username}", "*")
         with self._service() as conn:
-            entries = self._search(conn, query)
+            entries = self._search(conn, query, paged=True)
             return [self._identity(conn, entry) for entry in entries]
 
     # -- internals -----------------------------------------------------------------------------
@@ -99,18 +100,24 @@ class LdapDirectory:
                 return None
             return {"dn": entries[0]["dn"], "identity": self._identity(conn, entries[0])}
 
-    def _search(self, conn: Connection, query: str) -> list[dict[str, Any]]:
+    def _search(self, conn: Connection, query: str, paged: bool = False) -> list[dict[str, Any]]:
+        """Search people; ``paged`` (the sync) reads every page, so a server's size limit (Active
+        Directory: 1000) can never make people look gone. An incomplete answer raises DirectoryUnavailable."""
+        attributes = [ALL_ATTRIBUTES, _SUBJECT_ATTRIBUTE, "memberOf"]
+        base = self.settings.ldap_user_base
         try:
-            conn.search(
-                self.settings.ldap_user_base,
-                query,
-                search_scope=SUBTREE,
-                attributes=[ALL_ATTRIBUTES, _SUBJECT_ATTRIBUTE, "memberOf"],
-                time_limit=TIMEOUT_SECONDS,
-            )
+            if paged:
+                response = conn.extend.standard.paged_search(
+                    base, query, search_scope=SUBTREE, attributes=attributes, paged_size=PAGE_SIZE, generator=False
+                )
+            else:
+                conn.search(base, query, search_scope=SUBTREE, attributes=attributes, time_limit=TIMEOUT_SECONDS)
+                response = conn.response
         except LDAPException as exc:
             raise DirectoryUnavailable(DirectoryUnavailable.default_message, detail=str(exc)) from None
-        return [e for e in conn.response or [] if e.get("type") == "searchResEntry"]
+        if conn.result and conn.result.get("result") not in (0, None):
+            raise DirectoryUnavailable(DirectoryUnavailable.default_message, detail=str(conn.result))
+        return [e for e in response or [] if e.get("type") == "searchResEntry"]
 
     def _identity(self, conn: Connection, entry: dict[str, Any]) -> DirectoryIdentity:
         attrs = {key.lower(): _strings(value) for key, value in (entry.get("attributes") or {}).items()}

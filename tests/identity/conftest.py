@@ -45,7 +45,7 @@ BREAK_GLASS, BREAK_GLASS_PASSWORD = "darurat", "kata-sandi-darurat-2026"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 SLAPD_CONF = """\
-{tls}include /etc/ldap/schema/core.schema
+{tls}{extra}include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
 include /etc/ldap/schema/inetorgperson.schema
@@ -150,8 +150,11 @@ def person_dn(uid: str) -> str:
     return f"uid={uid},ou=people,{BASE}"
 
 
-def start_slapd(folder: Path, tls: dict[str, Path] | None = None) -> tuple[str, subprocess.Popen, Any]:
-    """Write slapd.conf (with ``tls`` files: ca, cert, key), load the LDIF, start slapd; return url, process, log."""
+def start_slapd(folder: Path, tls: dict[str, Path] | None = None, extra: str = "") -> tuple[str, subprocess.Popen, Any]:
+    """Write slapd.conf (with ``tls`` files: ca, cert, key; ``extra`` global lines), load the LDIF, start slapd.
+
+    Returns the URL, the process and its open log file.
+    """
     binary = require_tool("/usr/sbin/slapd", "the LDAP tests need Debian's slapd (apt-get install -y slapd).")
     slapadd = require_tool("/usr/sbin/slapadd", "the LDAP tests need slapadd (package slapd).")
     (folder / "db").mkdir(parents=True)
@@ -164,6 +167,7 @@ def start_slapd(folder: Path, tls: dict[str, Path] | None = None) -> tuple[str, 
     conf.write_text(
         SLAPD_CONF.format(
             tls=tls_lines,
+            extra=extra,
             folder=folder,
             base=BASE,
             root_dn=ROOT_DN,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from ldap3 import Connection, Server
 from sqlalchemy import select, text
 
 from sopflow import ClaimTask, Database, Engine, Settings
@@ -123,3 +124,30 @@ def test_a_tampered_identity_event_is_detected(ldap_app, ldap_engine: Engine, se
     monkeypatch.setenv("SOPFLOW_DATA_DIR", str(settings.data_dir))
     assert console_main(["audit", "verify"]) == 1
     assert IDENTITY_CHAIN in capsys.readouterr().out
+
+
+def test_users_sync_reads_past_a_server_size_limit_and_never_retires_on_a_cut_answer(
+    tmp_path, ldap_engine, ldap_settings, slapd
+):
+    """Like Active Directory's MaxPageSize: a plain search returns 5 people; the sync pages through all 12."""
+    from dataclasses import replace
+
+    from sopflow.identity.ldap_directory import LdapDirectory
+    from sopflow.identity.mapping import load_mapping
+    from sopflow.identity.sync import sync_directory
+
+    from .conftest import start_slapd, stop_process
+
+    limit = "sizelimit size.soft=5 size.hard=5 size.pr=500 size.prtotal=unlimited\n"
+    url, process, log = start_slapd(tmp_path / "terbatas", extra=limit)
+    try:
+        limited = replace(ldap_settings, ldap_url=url)
+        plain = Connection(Server(url), SERVICE_DN, SERVICE_PASSWORD, auto_bind=True)
+        plain.search(f"ou=people,{BASE}", "(uid=*)")
+        assert (len(plain.response), plain.result["description"]) == (5, "sizeLimitExceeded")
+        report = sync_directory(ldap_engine, LdapDirectory(limited), load_mapping(MAPPING))
+        assert (len(report.created), report.skipped, report.retired) == (11, ["tamu"], [])
+        assert LdapDirectory(limited).find("kadis") is not None
+    finally:
+        stop_process(process)
+        log.close()
