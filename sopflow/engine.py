@@ -50,7 +50,7 @@ from .models import Case, ProcessVersion
 from .process_commands import ProcessCommands
 from .runtime_versions import current_versions
 from .settings import Settings
-from .signing.commands import SigningCommands, is_signing_spec
+from .signing.commands import SigningCommands, refuse_form_completion
 from .spec_loader import ProcessDefinition
 from .task_rules import human_spec, start_event_id
 from .workflow_cache import WorkflowCache
@@ -257,9 +257,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
             audit = AuditLog(user.username, now)
             run = CaseRun.open(case, store.version_for_run(session, case.process_version_id), self.services, audit)
             task = run.ready_human_task(cmd.task_id)
-            if is_signing_spec(task.task_spec):  # completed only by signing (sign_task), never by a form
-                message = "Tugas ini diselesaikan dengan menandatangani dokumen pada halaman Tanda tangan elektronik."
-                raise InvalidForm(message, [{"field": "passphrase", "message": message}], task=row.id)
+            refuse_form_completion(task.task_spec, row.id)  # a signing task is completed by sign_task only
             run.files.task_id, run.files.element_id = str(task.id), task.task_spec.bpmn_id
             schema = run.definition.form_for(task.task_spec)
             data, staged = uploads.resolve(session, cmd.task_id, user.username, cmd.data)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from ..models import User
-from .ldap_directory import SOURCE, LdapDirectory
+from .ldap_directory import SOURCE, DirectoryUnavailable, LdapDirectory
 from .mapping import IdentityMapping
 from .provisioning import (
     CHANGED,
@@ -58,10 +58,19 @@ class SyncReport:
 def sync_directory(engine: Engine, directory: LdapDirectory, mapping: IdentityMapping) -> SyncReport:
     """Apply every directory person, then retire LDAP accounts no longer in the directory; return the report.
 
-    Raises DirectoryUnavailable when the directory cannot be read (nothing is retired then).
+    Raises DirectoryUnavailable when the directory cannot be read, or answers with nobody at all
+    while sopflow has LDAP accounts (a wrong base or filter); nothing is retired then.
     """
     report = SyncReport()
     people = directory.all_users()
+    if not people:
+        with engine.db.reading() as session:
+            known = session.scalar(select(User.id).where(User.auth_source == SOURCE, User.active.is_(True)).limit(1))
+        if known is not None:  # a wrong base or filter must not retire the whole office
+            raise DirectoryUnavailable(
+                "Direktori tidak mengembalikan satu orang pun (periksa LDAP_USER_BASE dan LDAP_USER_FILTER); "
+                "tidak ada akun yang dipensiunkan."
+            )
     seen = set()
     for person in people:
         if not person.username:

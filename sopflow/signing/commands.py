@@ -77,6 +77,13 @@ def is_signing_spec(task_spec: Any) -> bool:
     return bool(properties_of(task_spec).get(SIGN_PROPERTY))
 
 
+def refuse_form_completion(task_spec: Any, task_id: str) -> None:
+    """Raise InvalidForm for a signing task: it is completed only by signing (:meth:`SigningCommands.sign_task`)."""
+    if is_signing_spec(task_spec):
+        message = "Tugas ini diselesaikan dengan menandatangani dokumen pada halaman Tanda tangan elektronik."
+        raise InvalidForm(message, [{"field": "passphrase", "message": message}], task=task_id)
+
+
 class SigningCommands:
     """Certificate and signing commands of the engine."""
 

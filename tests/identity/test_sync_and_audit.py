@@ -151,3 +151,13 @@ def test_users_sync_reads_past_a_server_size_limit_and_never_retires_on_a_cut_an
     finally:
         stop_process(process)
         log.close()
+
+
+def test_users_sync_retires_nobody_when_the_directory_answers_with_nobody(cli_env, ldap_engine, monkeypatch, capsys):
+    assert sync(capsys)[0] == 0
+    monkeypatch.setenv("LDAP_USER_FILTER", "(&(objectClass=inetOrgPerson)(uid={username})(description=salah-ketik))")
+    code = console_main(["users", "sync"])
+    assert code == 1
+    assert "tidak mengembalikan satu orang pun" in capsys.readouterr().out
+    with ldap_engine.db.reading() as session:
+        assert session.scalars(select(User.username).where(User.active.is_(False))).all() == []
