@@ -66,7 +66,7 @@ access to *
   by dn.exact="{service_dn}" read
   by self read
   by * none
-"""
+{overlays}"""
 
 
 def free_port() -> int:
@@ -150,10 +150,11 @@ def person_dn(uid: str) -> str:
     return f"uid={uid},ou=people,{BASE}"
 
 
-def start_slapd(folder: Path, tls: dict[str, Path] | None = None, extra: str = "") -> tuple[str, subprocess.Popen, Any]:
-    """Write slapd.conf (with ``tls`` files: ca, cert, key; ``extra`` global lines), load the LDIF, start slapd.
-
-    Returns the URL, the process and its open log file.
+def start_slapd(
+    folder: Path, tls: dict[str, Path] | None = None, extra: str = "", overlays: str = "", ldif: Path = LDIF
+) -> tuple[str, subprocess.Popen, Any]:
+    """Write slapd.conf (with ``tls`` files: ca, cert, key; ``extra`` global lines; ``overlays`` after the
+    database), load ``ldif`` offline, start slapd. Returns the URL, the process and its open log file.
     """
     binary = require_tool("/usr/sbin/slapd", "the LDAP tests need Debian's slapd (apt-get install -y slapd).")
     slapadd = require_tool("/usr/sbin/slapadd", "the LDAP tests need slapadd (package slapd).")
@@ -168,6 +169,7 @@ def start_slapd(folder: Path, tls: dict[str, Path] | None = None, extra: str = "
         SLAPD_CONF.format(
             tls=tls_lines,
             extra=extra,
+            overlays=overlays,
             folder=folder,
             base=BASE,
             root_dn=ROOT_DN,
@@ -176,7 +178,7 @@ def start_slapd(folder: Path, tls: dict[str, Path] | None = None, extra: str = "
         ),
         encoding="utf-8",
     )
-    subprocess.run([slapadd, "-f", str(conf), "-l", str(LDIF)], check=True, capture_output=True, timeout=60)
+    subprocess.run([slapadd, "-f", str(conf), "-l", str(ldif)], check=True, capture_output=True, timeout=60)
     port = free_port()
     url = f"ldap://127.0.0.1:{port}"
     log = (folder / "slapd.log").open("wb")
