@@ -111,7 +111,9 @@ def apply_identity(
         to_release = _tasks_to_release(session, user, grant) if user is not None and user.active else []
     released = release_tasks(engine, username, to_release, "pensiun" if grant.empty else "lane_berubah")
     with engine.db.unit_of_work() as session:
-        user, _ = _find(session, identity)
+        user, conflict = _find(session, identity)
+        if conflict:  # the username was taken meanwhile
+            return ProvisionResult(username, REFUSED, reason=conflict)
         now = engine.clock()
         context = {"via": via, "source": identity.source, "groups": sorted(identity.groups)}
         if user is None:

@@ -174,3 +174,21 @@ def test_unencrypted_ldap_is_refused_unless_allowed_for_a_test_server(ldap_setti
     with pytest.raises(DeploymentError, match="LDAP tanpa enkripsi ditolak"):
         LdapDirectory(replace(ldap_settings, ldap_allow_plain=False))
     LdapDirectory(replace(ldap_settings, ldap_allow_plain=False, ldap_start_tls=True))  # StartTLS: accepted
+
+
+def test_a_local_account_is_taken_over_by_the_directory_but_a_local_admin_never(ldap_app, ldap_engine, make_user):
+    make_user("kadis", lanes=["Kepala Dinas"])  # the demo's local account, password "kata-sandi-uji"
+    with ldap_engine.db.unit_of_work() as session:
+        from sopflow.users import add_user
+
+        add_user(session, "admin", "kata-sandi-admin-lokal", roles=["admin"])  # a break-glass named like a person
+    assert login(ldap_app.test_client(), "kadis").status_code == 302  # directory password
+    row = user_row(ldap_engine, "kadis")
+    assert (row.auth_source, row.lead_lanes) == ("ldap", ["Kepala Dinas"])
+    assert login(ldap_app.test_client(), "kadis", "kata-sandi-uji").status_code == 401  # local password gone
+
+    refused = login(ldap_app.test_client(), "admin")  # the directory's "admin" cannot take the local admin
+    assert refused.status_code == 401
+    assert "sudah dipakai akun lain" in refused.get_data(as_text=True)
+    assert user_row(ldap_engine, "admin").auth_source == "local"
+    assert login(ldap_app.test_client(), "admin", "kata-sandi-admin-lokal").status_code == 302
