@@ -12,6 +12,7 @@ from sopflow import ClaimTask, CompleteUserTask, Engine, tokens
 from sopflow.identity.events import IDENTITY_CHAIN
 from sopflow.identity.ldap_directory import LdapDirectory
 from sopflow.models import AuditEvent, HumanTask, User
+from sopflow.users import add_user
 from webapp import create_app
 
 from .conftest import BREAK_GLASS, BREAK_GLASS_PASSWORD, PASSWORD, login
@@ -179,8 +180,6 @@ def test_unencrypted_ldap_is_refused_unless_allowed_for_a_test_server(ldap_setti
 def test_a_local_account_is_taken_over_by_the_directory_but_a_local_admin_never(ldap_app, ldap_engine, make_user):
     make_user("kadis", lanes=["Kepala Dinas"])  # the demo's local account, password "kata-sandi-uji"
     with ldap_engine.db.unit_of_work() as session:
-        from sopflow.users import add_user
-
         add_user(session, "admin", "kata-sandi-admin-lokal", roles=["admin"])  # a break-glass named like a person
     assert login(ldap_app.test_client(), "kadis").status_code == 302  # directory password
     row = user_row(ldap_engine, "kadis")
