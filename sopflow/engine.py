@@ -237,12 +237,8 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
         ERROR (outcome.failure) with the user's data saved.
         Raises NotFound, NotAssignee, TaskClaimedByOther, TaskNotReady, InvalidForm.
         """
-        try:
+        with uploads.refusal_recorded(self.db, self.clock, cmd.task_id, cmd.actor, cmd.uploads, cmd.data):
             return self._with_retry(lambda: self._complete(cmd))
-        except InvalidForm as exc:  # the refusal leaves a trace in the audit record, nothing else
-            filenames = {name: upload.filename for name, upload in cmd.uploads.items()}
-            uploads.record_refusal(self.db, self.clock(), cmd.task_id, cmd.actor, exc, filenames, cmd.data)
-            raise
 
     def _complete(self, cmd: CompleteUserTask) -> CaseOutcome:
         with self._command() as session:
@@ -305,12 +301,8 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
         Checks the field's type and size rules. Raises NotFound, NotAssignee,
         TaskClaimedByOther, TaskNotReady, InvalidForm.
         """
-        try:
+        with uploads.refusal_recorded(self.db, self.clock, cmd.task_id, cmd.actor, {cmd.field: cmd.upload}):
             return self._stage(cmd)
-        except InvalidForm as exc:  # a refused file leaves a trace in the audit record
-            filename = PurePath(cmd.upload.filename).name
-            uploads.record_refusal(self.db, self.clock(), cmd.task_id, cmd.actor, exc, {cmd.field: filename})
-            raise
 
     def _stage(self, cmd: StageUpload) -> dict[str, Any]:
         with self.db.unit_of_work() as session:

@@ -20,11 +20,10 @@ from sqlalchemy.orm import Session
 from . import store
 from .calendar import WorkingCalendar
 from .case_access import check_may_open_task, check_may_view_case, check_may_view_task, visible_documents
+from .case_list import CASE_ORDERS, case_list_for_user
 from .case_queries import (
-    CASE_ORDERS,
     archive_entries,
     case_diagram,
-    case_list_for_user,
     case_steps,
     case_summary,
     case_view_for,

@@ -9,7 +9,10 @@ not touched.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -128,6 +131,27 @@ def refusal_records(
             pesan=f"formulir ditolak: {exc.message}",
             errors=errors,
         )
+
+
+@contextmanager
+def refusal_recorded(
+    db: Database,
+    clock: Callable[[], datetime],
+    task_id: str,
+    actor: str,
+    files: dict[str, Any],
+    data: dict[str, Any] | None = None,
+) -> Iterator[None]:
+    """Let an InvalidForm of the wrapped command through after recording it (:func:`record_refusal`).
+
+    ``files`` maps upload fields to what was sent (objects with a ``filename``).
+    """
+    try:
+        yield
+    except InvalidForm as exc:
+        names = {field: PurePath(sent.filename).name for field, sent in files.items()}
+        record_refusal(db, clock(), task_id, actor, exc, names, data)
+        raise
 
 
 def record_refusal(

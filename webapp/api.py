@@ -51,6 +51,7 @@ from sopflow import (
     inbox,
 )
 
+from .api_queries import case_list_args, task_list_args
 from .api_support import (
     ApiError,
     ApiUser,
@@ -70,7 +71,6 @@ from .openapi import openapi_document
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-ORDERS = ("due", "step", "periode")
 MAX_LIMIT = 500
 _PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 
@@ -190,31 +190,10 @@ def list_cases() -> Response:
     (1..500, default 100), ``offset``. Each case carries ``process_name``, ``current_steps``
     and ``due_at``. Errors: 400 invalid query parameters.
     """
-    fields: dict[str, list[str]] = {}
-    limit = int_arg("limit", fields, minimum=1, maximum=MAX_LIMIT)
-    offset = int_arg("offset", fields, minimum=0, maximum=1_000_000)
-    order = request.args.get("order") or "periode"
-    if order not in inbox.CASE_ORDERS:
-        fields.setdefault("order", []).append(f"Pilih salah satu: {', '.join(inbox.CASE_ORDERS)}.")
-    direction = request.args.get("direction") or ""
-    if direction not in ("", "asc", "desc"):
-        fields.setdefault("direction", []).append("Pilih salah satu: asc, desc.")
-    if fields:
-        raise ApiError(400, "invalid_query", "Parameter pencarian belum benar.", fields)
-    limit = limit if limit is not None else 100
+    args = case_list_args()
     with _engine().db.reading() as session:
-        found = inbox.case_list_for_user(
-            session,
-            _user().username,
-            status=request.args.get("status") or None,
-            process_id=request.args.get("process_id") or None,
-            periode=request.args.get("periode") or None,
-            order=order,
-            descending={"asc": False, "desc": True}.get(direction),
-            limit=limit,
-            offset=offset or 0,
-        )
-    return reply(found | {"limit": limit, "offset": offset or 0})
+        found = inbox.case_list_for_user(session, _user().username, **args)
+    return reply(found | {"limit": args["limit"], "offset": args["offset"]})
 
 
 @bp.get("/cases/<case_id>")
@@ -243,36 +222,14 @@ def list_tasks() -> Response:
     ``2026-TW3``), ``order`` (``due`` default, ``step``, ``periode``), ``limit`` (1..500,
     default 200), ``offset``. Each task carries ``overdue``. Errors: 400 invalid query parameters.
     """
-    fields: dict[str, list[str]] = {}
-    step = int_arg("step", fields)
-    limit = int_arg("limit", fields, minimum=1, maximum=MAX_LIMIT)
-    offset = int_arg("offset", fields, minimum=0, maximum=1_000_000)
-    order = request.args.get("order") or "due"
-    if order not in ORDERS:
-        fields.setdefault("order", []).append(f"Pilih salah satu: {', '.join(ORDERS)}.")
-    chosen = request.args.get("filter") or "semua"
-    if chosen not in inbox.FILTERS:
-        fields.setdefault("filter", []).append(f"Pilih salah satu: {', '.join(inbox.FILTERS)}.")
-    if fields:
-        raise ApiError(400, "invalid_query", "Parameter pencarian belum benar.", fields)
+    args = task_list_args()
     engine = _engine()
     now = engine.clock()
-    limit = limit if limit is not None else 200
+    due_soon = inbox.due_soon_until(now, engine.services.calendar, engine.services.timezone)
     with engine.db.reading() as session:
-        views = inbox.tasks_for_user(
-            session,
-            _user().username,
-            step=step,
-            periode=request.args.get("periode") or None,
-            order=order,
-            limit=limit,
-            offset=offset or 0,
-            filter=chosen,
-            now=now,
-            due_soon=inbox.due_soon_until(now, engine.services.calendar, engine.services.timezone),
-        )
+        views = inbox.tasks_for_user(session, _user().username, now=now, due_soon=due_soon, **args)
     tasks = [to_json(v) | {"overdue": v.is_overdue(now)} for v in views]
-    return reply({"tasks": tasks, "limit": limit, "offset": offset or 0})
+    return reply({"tasks": tasks, "limit": args["limit"], "offset": args["offset"]})
 
 
 @bp.get("/tasks/<task_id>")

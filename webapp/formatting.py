@@ -4,6 +4,7 @@
   (a strftime format may be given; its ``%d-%m-%Y`` part is written the same long way);
 - ``tanggal``: a date (or the date of a timestamp, office time zone), ``2 Desember 2026``;
 - ``angka``: a number with Indonesian separators, ``1.250.000,50`` (``desimal`` digits);
+- ``ukuran``: a file size, ``12,5 KB``;
 - ``combine``: a query-string dict with some keys changed or dropped (links that keep the filters).
 """
 
@@ -84,6 +85,17 @@ def number_text(value: Any, decimals: int | None = None) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def size_text(value: int | None) -> str:
+    """Return a file size the Indonesian way: ``980 byte``, ``12,5 KB``, ``1,2 MB``."""
+    if value is None:
+        return "-"
+    if value < 1024:
+        return f"{number_text(value)} byte"
+    if value < 1024 * 1024:
+        return f"{number_text(value / 1024, 1)} KB"
+    return f"{number_text(value / (1024 * 1024), 1)} MB"
+
+
 def combine(query: dict[str, Any], changes: dict[str, Any] | None = None, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     """Return ``query`` without the ``drop`` keys, updated with ``changes``, empty values left out.
 
@@ -95,11 +107,12 @@ def combine(query: dict[str, Any], changes: dict[str, Any] | None = None, drop: 
 
 
 def register(app: Flask, timezone: str) -> None:
-    """Register ``waktu``, ``tanggal``, ``angka``, ``combine`` and the name filters of :mod:`webapp.names`."""
+    """Register ``waktu``, ``tanggal``, ``angka``, ``ukuran``, ``combine`` and the filters of :mod:`webapp.names`."""
     zone = ZoneInfo(timezone)
     app.jinja_env.filters["waktu"] = lambda value, fmt="%d-%m-%Y %H:%M": local_time(value, zone, fmt)
     app.jinja_env.filters["tanggal"] = lambda value: date_text(value, zone)
     app.jinja_env.filters["angka"] = number_text
+    app.jinja_env.filters["ukuran"] = size_text
     app.jinja_env.filters["combine"] = combine
     from . import names
 

@@ -1,5 +1,6 @@
 """Names instead of identifiers in the pages: ``{{ username|nama_pengguna }}`` gives the user's full
-name, ``{{ element_id|nama_langkah(case_id) }}`` the BPMN name of a case's element.
+name, ``{{ element_id|nama_langkah(case_id) }}`` the BPMN name of a case's element and
+``{{ process_id|nama_proses }}`` the process title.
 
 Both read through :mod:`sopflow.inbox` and remember what they found for the rest of the request
 (``flask.g``), so a list of fifty jobs asks the database once per user and once per case.
@@ -42,7 +43,20 @@ def step_name(element_id: str | None, case_id: str | None) -> str:
     return cache[case_id].get(element_id, element_id)
 
 
+def process_name(process_id: str | None) -> str:
+    """Return the title of the newest version of ``process_id`` (the id when unknown)."""
+    if not process_id:
+        return "-"
+    cache: dict[str, str] = g.setdefault("_sopflow_process_names", {})
+    if process_id not in cache:
+        with current_app.extensions["sopflow"].db.reading() as session:
+            versions = inbox.process_versions(session, process_id)
+        cache[process_id] = versions[0]["name"] if versions else process_id
+    return cache[process_id]
+
+
 def register(app: Flask) -> None:
-    """Register the filters ``nama_pengguna`` and ``nama_langkah``."""
+    """Register the filters ``nama_pengguna``, ``nama_langkah`` and ``nama_proses``."""
+    app.jinja_env.filters["nama_proses"] = process_name
     app.jinja_env.filters["nama_pengguna"] = user_name
     app.jinja_env.filters["nama_langkah"] = lambda element_id, case_id=None: step_name(element_id, case_id)
