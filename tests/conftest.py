@@ -2,21 +2,32 @@
 
 On PostgreSQL the schema is migrated once per session and every table is truncated
 before each test; on SQLite each test gets its own database file.
+
+The whole demo quarter (``sopflow.demo.run_demo``: real handlers, documents, PDFs and the
+signature) is played once per session; :func:`played_demo` gives a test its own copy of
+what that play left (every row and the data folder), in milliseconds instead of a replay.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Integer, func, insert, select, text
 
 import handlers  # noqa: F401 - registers the real handlers
 from sopflow import Database, Engine, Settings
+from sopflow.demo import DemoResult, load_script, run_demo
 from sopflow.models import Base
+from sopflow.settings import PROJECT_ROOT
 from sopflow.users import add_user
+
+DEMO_SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 
@@ -40,9 +51,7 @@ def _pg_database() -> Iterator[Database | None]:
 def database(tmp_path: Path, _pg_database: Database | None) -> Iterator[Database]:
     """A migrated, empty database for one test."""
     if _pg_database is not None:
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-        with _pg_database.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        _truncate(_pg_database)
         yield _pg_database
         return
     db = Database(f"sqlite:///{tmp_path / 'sopflow.sqlite3'}")
@@ -73,3 +82,66 @@ def make_user(database: Database):
         return username
 
     return make
+
+
+@dataclass(frozen=True)
+class PlayedDemo:
+    """What one live play of the demo left: its result, printed lines, rows per table, data folder, exports."""
+
+    result: DemoResult
+    lines: list[str]
+    rows: dict[str, list[dict[str, Any]]]
+    data_dir: Path
+    out_dir: Path
+
+
+@pytest.fixture(scope="session")
+def _played_demo(tmp_path_factory: pytest.TempPathFactory, _pg_database: Database | None) -> PlayedDemo:
+    """Play the demo quarter once, live, on the session's database kind; keep every row it wrote."""
+    folder = tmp_path_factory.mktemp("played-demo")
+    if _pg_database is not None:
+        _truncate(_pg_database)
+        db = _pg_database
+    else:
+        db = Database(f"sqlite:///{folder / 'demo.sqlite3'}")
+        db.upgrade()
+    settings = Settings(database_url=db.url, data_dir=folder / "data")
+    lines: list[str] = []
+    result = run_demo(Engine(db, settings), load_script(DEMO_SCRIPT), folder / "out", say=lines.append)
+    with db.engine.connect() as conn:
+        rows = {
+            table.name: [dict(row._mapping) for row in conn.execute(select(table))]
+            for table in Base.metadata.sorted_tables
+        }
+    if _pg_database is None:
+        db.dispose()
+    return PlayedDemo(result, lines, rows, folder / "data", folder / "out")
+
+
+@pytest.fixture
+def played_demo(database: Database, settings: Settings, tmp_path: Path, _played_demo: PlayedDemo) -> PlayedDemo:
+    """This test's own copy of the played demo (finished 2026-TW3, open 2026-TW4) in its database and data folder."""
+    with database.engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            if _played_demo.rows[table.name]:
+                conn.execute(insert(table), _played_demo.rows[table.name])
+        if not database.is_sqlite:
+            for table in Base.metadata.sorted_tables:  # explicit ids were inserted: move the sequences past them
+                for column in table.primary_key.columns:
+                    if isinstance(column.type, Integer) and column.autoincrement in (True, "auto"):
+                        top = conn.execute(select(func.max(column))).scalar()
+                        if top is not None:
+                            conn.execute(
+                                text("SELECT setval(pg_get_serial_sequence(:t, :c), :v)"),
+                                {"t": table.name, "c": column.name, "v": top},
+                            )
+    shutil.copytree(_played_demo.data_dir, settings.data_dir, dirs_exist_ok=True)
+    shutil.copytree(_played_demo.out_dir, tmp_path / "demo-out", dirs_exist_ok=True)
+    copy = _played_demo
+    return PlayedDemo(copy.result, copy.lines, copy.rows, settings.data_dir, tmp_path / "demo-out")
+
+
+def _truncate(db: Database) -> None:
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

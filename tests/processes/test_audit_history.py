@@ -9,7 +9,6 @@ import zipfile
 import pytest
 
 from sopflow.cli import main
-from sopflow.demo import load_script, run_demo
 from sopflow.history import case_at, export_bundle, verify_bundle
 from sopflow.inbox import timeline_for_case
 from sopflow.replay import replay_case
@@ -19,8 +18,9 @@ SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
 
 
 @pytest.fixture
-def demo_case(engine, tmp_path):
-    return run_demo(engine, load_script(SCRIPT), tmp_path / "out", say=lambda line: None).case_id
+def demo_case(played_demo):
+    """The finished demo case, copied from the session's live play (tests/conftest.py)."""
+    return played_demo.result.case_id
 
 
 def test_point_in_time_matches_the_state_recorded_at_every_command(engine, demo_case):
@@ -39,8 +39,8 @@ def test_point_in_time_matches_the_state_recorded_at_every_command(engine, demo_
                 checked += 1
         final = case_at(session, demo_case, events[-1]["seq"])
     jobs = sum(1 for e in events if e["kind"] == "engine_resumed")
-    assert jobs == 4  # the service steps after steps 2, 5, 10 and 11 ran as jobs
-    assert checked == 17 + jobs  # one snapshot per state-changing command: start + 16 completions + the jobs
+    assert jobs == 5  # the service steps after steps 2, 5, 10, 11 and the signature at 12 ran as jobs
+    assert checked == 18 + jobs  # one snapshot per state-changing command: start + 17 completions (signature) + jobs
     assert final["status"] == "selesai" and final["active"] == []
     assert "langkah13_arsip" in final["completed"]
     assert final["data"]["putaran_revisi"] == 1
@@ -111,4 +111,4 @@ def test_replay_of_the_demo_case_matches(engine, demo_case):
     with engine.db.reading() as session:
         report = replay_case(session, engine.services.files, engine.settings.templates_dir, demo_case)
     assert report.matches, report.divergences
-    assert report.commands == 17 + 4 and report.service_steps == 8  # people's commands + the 4 jobs after them
+    assert report.commands == 18 + 5 and report.service_steps == 8  # people's commands (signature included) + 5 jobs

@@ -9,7 +9,7 @@ from docx import Document as DocxDocument
 
 from sopflow import InvalidForm, StartInstance
 from sopflow.cli import main
-from sopflow.demo import load_script, run_demo
+from sopflow.demo import load_script
 from sopflow.inbox import archive_entries, case_summary, cases, tasks_of_case, timeline_for_case
 from sopflow.models import Case
 from sopflow.settings import PROJECT_ROOT
@@ -19,10 +19,9 @@ BIDANG = ["Sekretariat", "Informasi dan Komunikasi Publik", "Aplikasi Informatik
 
 
 @pytest.fixture
-def finished_case(engine, tmp_path):
-    lines: list[str] = []
-    result = run_demo(engine, load_script(SCRIPT), tmp_path / "out", say=lines.append)
-    return result, lines
+def finished_case(played_demo):
+    """The demo quarter as the session's live play left it (tests/conftest.py), in this test's database."""
+    return played_demo.result, played_demo.lines
 
 
 def test_demo_case_reaches_selesai_with_every_step(engine, finished_case):

@@ -22,9 +22,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from sopflow import ClaimTask, Engine, history, inbox, tokens
-from sopflow.demo import load_script, run_demo
 from tests.engine.test_audit_chain import tampering
-from tests.webapp.conftest import SCRIPT, csrf_token, post
+from tests.webapp.conftest import csrf_token, post
 
 AUDIT_ROUTES = ("/audit/kasus/{case}", "/audit/kasus/{case}/pada/1", "/audit/kasus/{case}/ekspor.csv",
                 "/audit/kasus/{case}/kertas-kerja.docx", "/audit/kasus/{case}/bukti.zip")  # fmt: skip
@@ -39,11 +38,10 @@ DEMO_EVENTS = 95
 
 
 @pytest.fixture
-def cases(engine: Engine, tmp_path) -> dict[str, str]:
-    """Play the demo: the finished case 2026-TW3 and the open case 2026-TW4; return their ids by periode."""
-    finished = run_demo(engine, load_script(SCRIPT), tmp_path / "demo-out", say=lambda line: None)
+def cases(engine: Engine, played_demo) -> dict[str, str]:
+    """The played demo (tests/conftest.py): the finished case 2026-TW3 and the open case 2026-TW4, ids by periode."""
     with engine.db.reading() as session:
-        return {c["periode"]: c["case_id"] for c in inbox.cases(session)} | {"selesai": finished.case_id}
+        return {c["periode"]: c["case_id"] for c in inbox.cases(session)} | {"selesai": played_demo.result.case_id}
 
 
 def routes(case_id: str) -> list[str]:
