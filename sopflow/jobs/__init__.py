@@ -8,4 +8,5 @@ Public surface:
 - :func:`transport.make_transport` — ``InlineTransport`` (no ``BROKER_URL``) or ``CeleryTransport``.
 - :func:`timers.tick` — one scheduler round: sweep lost jobs, escalate, remind.
 - :class:`notifications.Notifier` — in-app notifications and their e-mails.
+- :class:`pdf_jobs.PdfJobs` — the ``make_pdf`` job kind: PDF/A copies of the .docx a case stored.
 """

@@ -18,7 +18,6 @@ the .docx and nothing else is held up. A .docx LibreOffice cannot convert fails 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
@@ -40,6 +39,8 @@ PDF_KIND = "pdf"
 #: document kinds that are copies of another document, never converted themselves
 SKIPPED_KINDS = frozenset({"arsip"})
 SYSTEM_ACTOR = "sistem"
+#: conversions kept between :meth:`PdfJobs.prepare` and the job's transaction (one per running job)
+MAX_PREPARED = 16
 
 
 def is_docx(filename: str, media_type: str) -> bool:
@@ -115,6 +116,8 @@ class PdfJobs:
 
     def prepare(self, job_id: str, payload: dict[str, Any]) -> None:
         """Convert the job's .docx before its transaction opens (called by the job runner)."""
+        if len(self._prepared) > MAX_PREPARED:  # left by runs that found their job busy or done
+            self._prepared.clear()
         try:
             self._prepared[job_id] = self._convert(str(payload.get("source_sha256") or ""))
         except (pdf_export.PdfUnavailable, pdf_export.PdfConversionFailed) as exc:
@@ -148,7 +151,6 @@ class PdfJobs:
             return
         filename = PurePath(str(payload.get("filename") or "dokumen.docx")).with_suffix(".pdf").name
         sha256 = self.files.put(pdf)
-        assert sha256 == hashlib.sha256(pdf).hexdigest()
         meta = {"source_sha256": source, "source_kind": payload.get("source_kind"), "pdf": "PDF/A-2b"}
         session.add(
             Document(
