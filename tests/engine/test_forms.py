@@ -10,9 +10,11 @@ from sopflow.models import Case
 
 
 def state_of(engine, case_id):
+    """Version, state, the events other than refusals (a refusal is recorded, see below) and documents."""
     with engine.db.reading() as session:
         case = session.get(Case, case_id)
-        return case.version, case.state, len(timeline_for_case(session, case_id)), documents_of_case(session, case_id)
+        events = [e for e in timeline_for_case(session, case_id) if e["kind"] != "form_refused"]
+        return case.version, case.state, len(events), documents_of_case(session, case_id)
 
 
 @pytest.mark.parametrize(
@@ -33,6 +35,9 @@ def test_bad_form_gives_field_errors_and_changes_nothing(engine, start, data, fi
         engine.complete_user_task(CompleteUserTask(task["task_id"], "ani", data))
     assert message in " ".join(err.value.field_errors()[field])
     assert state_of(engine, outcome.case_id) == before
+    with engine.db.reading() as session:  # the refusal itself is in the audit record, by who sent it
+        refused = timeline_for_case(session, outcome.case_id)[-1]
+    assert (refused["kind"], refused["actor"], refused["data"]["alasan"]) == ("form_refused", "ani", err.value.message)
 
 
 def test_upload_is_checked_stored_and_referenced(engine, start):
