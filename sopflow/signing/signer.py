@@ -79,6 +79,14 @@ def open_pkcs12(data: bytes, passphrase: str) -> pkcs12.PKCS12KeyAndCertificates
     return bundle
 
 
+def format_nip(nip: str) -> str:
+    """Write an 18-digit NIP in its usual groups (birth date, appointment, sex, number): 19800918 200501 1 008."""
+    digits = "".join(c for c in nip or "" if c.isdigit())
+    if len(digits) != 18:
+        return nip or "-"
+    return f"{digits[:8]} {digits[8:14]} {digits[14]} {digits[15:]}"
+
+
 def fingerprint(certificate: x509.Certificate) -> str:
     """Return the SHA-256 fingerprint of a certificate (hex, lower case)."""
     return certificate.fingerprint(hashes.SHA256()).hex()
@@ -129,7 +137,7 @@ class Pkcs12Signer:
             output=out,
             appearance_text_params={
                 "nama": signer_info.name,
-                "nip": signer_info.nip or "-",
+                "nip": format_nip(signer_info.nip),
                 "jabatan": signer_info.position_title or "",
                 "tanggal": signed_at.strftime("%d-%m-%Y %H:%M UTC"),
             },
