@@ -122,6 +122,7 @@ def timeline(case_id: str) -> Any:
         chain = verify_database(session, _ext().settings.data_dir, case_id)
         documents = inbox.documents_of_case(session, case_id)
         stored = history.event_page(session, case_id, history.EventFilter(kinds=("document_stored",)), per_page=10**9)
+        first = history.event_page(session, case_id, per_page=1)["events"]  # "step through from the first event"
     if request.args.get("tanggal", "").strip() and jump is None:
         problems.append("Tanggal tujuan tidak dikenali; gunakan format tanggal yang benar.")
     files = _ext().engine.services.files
@@ -146,6 +147,7 @@ def timeline(case_id: str) -> Any:
         filter_problems=problems,
         kind_labels=KIND_LABELS,
         target=int(seq) if seq.isdigit() else None,
+        first_seq=first[0]["seq"] if first else None,
         documents=documents,
         chain=chain,
         first_broken=first_broken,

@@ -48,6 +48,7 @@ def test_timeline_is_paged_50_events_a_page(client, login_as, cases, engine):  #
     assert rows(second) == seqs[50:]
     assert f"halaman 2 dari 2, peristiwa #51–#{seqs[-1]}" in second
     assert f'href="/audit/kasus/{case_id}?halaman=1" data-testid="page-prev"' in second
+    assert f'href="/audit/kasus/{case_id}/pada/{seqs[0]}" data-testid="start-stepping"' in second  # not page 2's first
     # out of range or not a number: the nearest real page
     assert rows(timeline(client, case_id, "?halaman=99")) == seqs[50:]
     assert rows(timeline(client, case_id, "?halaman=abc")) == seqs[:50]

@@ -34,7 +34,11 @@
     return typeof value === "number" && isFinite(value) && value > 0;
   }
 
+  /* The container's size when it is really shown, else null (hidden, or inside a closed <details>,
+     whose content keeps a layout size in some browsers although nothing is painted). */
   function sizeOf(element) {
+    if (element.closest("details:not([open])")) { return null; }
+    if (element.checkVisibility && !element.checkVisibility()) { return null; }
     var width = element.clientWidth;
     var height = element.clientHeight;
     return width > 0 && height > 0 ? { width: width, height: height } : null;
