@@ -80,6 +80,8 @@ class Recording:
     @contextmanager
     def recording(self) -> Iterator[None]:
         """Wrap every registered handler so its outcomes are kept (real work still done)."""
+        for name in registry.names():  # handlers load on first use: load them all before wrapping
+            registry.get(name)
         originals = dict(registry._HANDLERS)  # the bench swaps handlers; nothing else may
 
         def wrap(name: str, func: Callable) -> Callable:

@@ -1,4 +1,8 @@
-"""Service-task handlers; importing this package registers every operation.
+"""Service-task handlers of the monev SOP, found through the ``sopflow.handlers`` entry points.
+
+Importing this package imports nothing else: each operation's module is loaded the first
+time a process runs it (:func:`handlers.registry.get`), so the engine starts without
+docxtpl, openpyxl or matplotlib.
 
 Operations (one module each, named after the BPMN operator): generate_format_isian,
 validate_lembar_isian, aggregate_performance_data, check_jadwal_monev,
@@ -8,14 +12,3 @@ renja, lembar_isian, isian_layout, angka, tanggal, error_list, konfigurasi,
 monitoring_text, grafik_capaian, laporan_konteks, docx_kolom, rekap_xlsx, xlsx_output).
 Lookup: :mod:`handlers.registry`.
 """
-
-from handlers import (  # noqa: F401  (imported to register the handlers)
-    aggregate_performance_data,
-    analyse_achievement,
-    archive_documents,
-    check_jadwal_monev,
-    generate_format_isian,
-    merge_monitoring_results,
-    render_report_docx,
-    validate_lembar_isian,
-)

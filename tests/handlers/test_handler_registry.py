@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from handlers import registry
+
+ROOT = Path(__file__).resolve().parents[2]
 
 OPERATIONS = {
     "generate_format_isian",
@@ -31,3 +37,20 @@ def test_unknown_operation_error_lists_the_registered_names():
     assert "hitung_sesuatu" in message
     for name in OPERATIONS:
         assert name in message
+
+
+HEAVY = ("matplotlib", "docxtpl", "openpyxl", "docx", "pyhanko", "pdfplumber")
+
+
+def test_starting_the_engine_loads_no_document_library_until_a_handler_runs():
+    probe = (
+        "import sys, sopflow.engine\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "from handlers import registry\n"
+        "registry.get('render_report_docx')\n"
+        "print('docxtpl' in sys.modules)\n"
+    )
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    before, after = found.stdout.split()
+    assert before == "[]", f"import sopflow.engine loaded {before}"
+    assert after == "True"  # the operator's module is imported on first use (entry point)
