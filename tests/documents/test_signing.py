@@ -21,14 +21,14 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
-from sopflow import CompleteUserTask, InvalidForm, NotAssignee, TaskNotReady
+from sopflow import CompleteUserTask, Engine, InvalidForm, NotAssignee, TaskNotReady
 from sopflow.cli import main
 from sopflow.history import export_bundle, verify_bundle
 from sopflow.inbox import archive_entries, documents_of_case
 from sopflow.models import AuditEvent, Base, Case, Document, Job
 from sopflow.signing import RegisterCertificate, SignTask
 from sopflow.signing.test_ca import issue_pkcs12
-from tests.documents.support import play_to_signing, require_libreoffice, sqlite_pass_only
+from tests.documents.support import now_utc, play_to_signing, require_libreoffice, sqlite_pass_only
 
 pytestmark = sqlite_pass_only
 
@@ -99,6 +99,12 @@ def test_refusals_change_nothing_then_the_kepala_dinas_signs(engine, test_ca, tm
     with pytest.raises(InvalidForm, match="Frasa sandi sertifikat salah") as refused:
         engine.sign_task(SignTask(task_id, "kadis", "salah-ketik"))
     assert refused.value.errors[0]["field"] == "passphrase"
+    assert _state(engine, case_id)[:3] == before[:3]
+
+    # the registered certificate has expired by the time of signing: refused, nothing changed
+    later = Engine(engine.db, engine.settings, clock=lambda: now_utc() + timedelta(days=400))
+    with pytest.raises(InvalidForm, match="kedaluwarsa"):
+        later.sign_task(SignTask(task_id, "kadis", PASSPHRASE))
     assert _state(engine, case_id)[:3] == before[:3]
 
     outcome = engine.sign_task(SignTask(task_id, "kadis", PASSPHRASE))
