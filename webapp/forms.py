@@ -234,6 +234,11 @@ def _display(value: Any, kind: str) -> Any:
     return "" if value is None else str(value)
 
 
+#: the engine's date hint is ISO (what the API takes); the page's date inputs take dd/mm/yyyy
+_ISO_HINT = "(contoh tanggal: 2026-07-15)"
+_PAGE_HINT = "(tulis hh/bb/tttt, misalnya 15/07/2026)"
+
+
 def _attach_errors(fields: list[FormField], errors: list[dict[str, Any]]) -> None:
     by_name = {f.name: f for f in fields}
     for err in errors:
@@ -241,10 +246,11 @@ def _attach_errors(fields: list[FormField], errors: list[dict[str, Any]]) -> Non
         if target is None:
             continue
         row = err.get("baris")
+        message = err["message"].replace(_ISO_HINT, _PAGE_HINT)
         if target.kind == "table" and isinstance(row, int) and 1 <= row <= len(target.rows):
-            target.row_errors.setdefault(row - 1, []).append(err["message"])
+            target.row_errors.setdefault(row - 1, []).append(message)
         else:
-            target.errors.append(err["message"])
+            target.errors.append(message)
 
 
 # -- parsing -----------------------------------------------------------------------------------

@@ -101,6 +101,7 @@ def test_a_wrong_date_is_refused_with_the_form_kept(client, login_as, engine, de
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'data-testid="error-tanggal_kunjungan"' in page
+    assert "tulis hh/bb/tttt, misalnya 15/07/2026" in page and "2026-07-15" not in page
     assert 'aria-describedby="hint-tanggal_kunjungan error-tanggal_kunjungan" aria-invalid="true"' in page
     # the refusal is in the audit record, the case unchanged
     with engine.db.reading() as session:
