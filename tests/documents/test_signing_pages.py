@@ -3,6 +3,7 @@ and the case without LibreOffice (the PDF column says so in Indonesian; the task
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sopflow.models import AuditEvent
 from sopflow.signing.test_ca import issue_pkcs12
 from tests.documents.support import csrf_token, login, play_to_signing, require_libreoffice, sqlite_pass_only
+from webapp import create_app
 
 pytestmark = sqlite_pass_only
 
@@ -92,3 +94,37 @@ def test_without_libreoffice_the_case_page_says_so_and_the_task_completes_unsign
     with engine.db.reading() as session:
         kinds = session.scalars(select(AuditEvent.kind).where(AuditEvent.case_id == case_id)).all()
     assert "signature_skipped" in kinds and "document_signed" not in kinds
+
+
+class RecordingTransport:
+    """A broker stand-in for the web app: jobs are recorded, and run only when the test says so."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, job_ids: list[str], countdown: float = 0.0) -> None:
+        self.sent.extend(job_ids)
+
+
+def test_buat_pdf_queues_a_job_and_the_case_page_shows_it_until_it_ran(engine, settings, monkeypatch, tmp_path):
+    require_libreoffice()
+    monkeypatch.setenv("SOFFICE", str(tmp_path / "belum-terpasang"))
+    case_id = play_to_signing(engine)["case_id"]
+    monkeypatch.delenv("SOFFICE")  # LibreOffice is installed afterwards
+    transport = RecordingTransport()
+    app = create_app({"TESTING": True, "SOPFLOW_SETTINGS": settings, "SOPFLOW_TRANSPORT": transport})
+    client = login(app.test_client(), "kasubbag_perencanaan")
+    page = client.get(f"/kasus/{case_id}").get_data(as_text=True)
+    final = re.search(r'data-doc-id="(\d+)">laporan_monev_kinerja_2026-TW3\.docx</a>', page)
+    assert final and 'data-testid="document-make-pdf"' in page
+    token = csrf_token(client, f"/kasus/{case_id}")
+    asked = client.post(f"/kasus/{case_id}/dokumen/{final.group(1)}/pdf", data={"csrf_token": token})
+    assert asked.status_code == 302 and len(transport.sent) == 1  # queued: the request converted nothing
+    page = client.get(f"/kasus/{case_id}").get_data(as_text=True)
+    assert 'data-testid="document-pdf-pending">PDF sedang dibuat' in page
+    assert engine.run_job(transport.sent[0]).outcome == "done"  # what a worker does
+    page = client.get(f"/kasus/{case_id}").get_data(as_text=True)
+    assert 'data-testid="document-pdf-link"' in page
+    app.extensions["sopflow"].db.dispose()
