@@ -16,9 +16,11 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
@@ -59,7 +61,31 @@ class _ThreadLocalModeRegistry(DefaultRegistry):
             self._encoder_mode = previous
 
 
-_registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG, _ThreadLocalModeRegistry())
+class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):
+    """Restores a workflow onto spec objects built once per version, instead of rebuilding them.
+
+    SpiffWorkflow's converter rebuilds the whole spec graph from its dict on every restore
+    (most of a restore's work for a case with little history). Specs are not changed by
+    running a workflow (SpiffWorkflow itself starts many workflows from one parsed spec), so
+    :func:`restore` hands in the version's shared spec objects; a dict still works as before.
+    """
+
+    def from_dict(self, dct: dict[str, Any]) -> Any:
+        """Restore a workflow; ``dct["spec"]`` may be a spec object (shared) or its dict."""
+        if isinstance(dct.get("spec"), dict):
+            return super().from_dict(dct)
+        workflow = self.target_class(dct.pop("spec"), dct.pop("subprocess_specs", {}), deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_registry = BpmnWorkflowSerializer.configure(
+    {**SPIFF_CONFIG, BpmnWorkflow: _SharedSpecWorkflowConverter}, _ThreadLocalModeRegistry()
+)
 _registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
 _registry.register(datetime, lambda v: {"value": v.isoformat()}, lambda d: datetime.fromisoformat(d["value"]))
 _registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
@@ -67,6 +93,8 @@ _serializer = BpmnWorkflowSerializer(_registry)
 #: turns dates, datetimes, decimals (and SpiffWorkflow's own types) inside task data into tagged dicts
 _Encoder = create_encoder(_registry)
 _spec_cache: dict[str, dict[str, Any]] = {}
+#: spec objects per version (sha256), shared by every workflow restored or started on it
+_spec_objects: dict[str, tuple[Any, dict[str, Any]]] = {}
 
 
 def spec_state(definition: ProcessDefinition) -> str:
@@ -107,21 +135,31 @@ def restore(state_json: str, spec_json: SpecSource, cache_key: str) -> BpmnWorkf
 
     ``spec_json`` may be a callable: it is called only when the spec is not cached yet.
     """
-    specs = _specs(spec_json, cache_key)
     state = json.loads(state_json)
-    state["spec"] = specs["spec"]
-    state["subprocess_specs"] = specs["subprocess_specs"]
-    _serializer.migrate(state)
+    if state.get(_serializer.VERSION_KEY) != _serializer.VERSION:
+        # an older SpiffWorkflow format: its migrations may edit the spec dicts too
+        specs = _specs(spec_json, cache_key)
+        state["spec"], state["subprocess_specs"] = specs["spec"], specs["subprocess_specs"]
+        _serializer.migrate(state)
+        return _serializer.from_dict(state)
+    state["spec"], state["subprocess_specs"] = _shared_specs(spec_json, cache_key)
     return _serializer.from_dict(state)
 
 
 def new_workflow(definition: ProcessDefinition, spec_json: SpecSource, cache_key: str) -> BpmnWorkflow:
-    """Create a fresh workflow from the stored spec of a version (same objects a restore yields)."""
-    return BpmnWorkflow(*load_specs(spec_json, cache_key))
+    """Create a fresh workflow from the stored spec of a version (the spec objects a restore uses)."""
+    return BpmnWorkflow(*_shared_specs(spec_json, cache_key))
+
+
+def _shared_specs(spec_json: SpecSource, cache_key: str) -> tuple[Any, dict[str, Any]]:
+    shared = _spec_objects.get(cache_key)
+    if shared is None:
+        shared = _spec_objects[cache_key] = load_specs(spec_json, cache_key)
+    return shared
 
 
 def load_specs(spec_json: SpecSource, cache_key: str) -> tuple[Any, dict[str, Any]]:
-    """Return ``(spec, subprocess_specs)`` objects rebuilt from a version's stored spec."""
+    """Return new ``(spec, subprocess_specs)`` objects rebuilt from a version's stored spec."""
     specs = _specs(spec_json, cache_key)
     spec = _serializer.from_dict(specs["spec"])
     return spec, {name: _serializer.from_dict(s) for name, s in specs["subprocess_specs"].items()}
