@@ -20,7 +20,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
@@ -61,6 +61,9 @@ class _ThreadLocalModeRegistry(DefaultRegistry):
             self._encoder_mode = previous
 
 
+_state_only = threading.local()
+
+
 class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):
     """Restores a workflow onto spec objects built once per version, instead of rebuilding them.
 
@@ -69,6 +72,15 @@ class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):
     running a workflow (SpiffWorkflow itself starts many workflows from one parsed spec), so
     :func:`restore` hands in the version's shared spec objects; a dict still works as before.
     """
+
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        """Convert a workflow; inside :func:`dump_state` without its spec (stored once per version)."""
+        if not getattr(_state_only, "on", False):
+            return super().to_dict(workflow)
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
 
     def from_dict(self, dct: dict[str, Any]) -> Any:
         """Restore a workflow; ``dct["spec"]`` may be a spec object (shared) or its dict."""
@@ -111,10 +123,12 @@ def _spec_dict(definition: ProcessDefinition) -> dict[str, Any]:
 
 def dump_state(workflow: BpmnWorkflow) -> str:
     """Serialize a workflow's state without its spec (task data keeps dates, datetimes and decimals)."""
-    with _registry.encoding():
-        state = _serializer.to_dict(workflow)
-    state.pop("spec", None)
-    state.pop("subprocess_specs", None)
+    _state_only.on = True  # converting the spec graph only to drop it was most of a save
+    try:
+        with _registry.encoding():
+            state = _serializer.to_dict(workflow)
+    finally:
+        _state_only.on = False
     state[_serializer.VERSION_KEY] = _serializer.VERSION
     return json.dumps(state, separators=(",", ":"), cls=_Encoder)
 
