@@ -172,6 +172,11 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
             errors = forms.validation_errors(schema, data)
             if errors:
                 raise InvalidForm("Data awal kasus belum benar.", errors)
+        gathered = definition.gathered_processes()
+        if gathered:
+            data["kasus_terkait"] = {
+                process_id: store.completed_in_periode(session, process_id, cmd.periode) for process_id in gathered
+            }
         carry = definition.carry_over()
         if carry:
             previous = store.previous_result(session, definition.process_id, cmd.periode)

@@ -64,6 +64,16 @@ class ProcessDefinition:
         raw = self.properties.get("sopflow.carry_over", "")
         return [name.strip() for name in raw.split(",") if name.strip()]
 
+    def gathered_processes(self) -> list[str]:
+        """Return the processes whose completed cases of the new case's periode are handed to it.
+
+        Property ``sopflow.kumpulkan`` (comma-separated process ids): a case of periode
+        ``2026`` starts with ``kasus_terkait[<process>]`` = the completed cases of that
+        process whose periode is ``2026`` or begins with ``2026-`` (e.g. ``2026-TW1`` ...).
+        """
+        raw = self.properties.get("sopflow.kumpulkan", "")
+        return [name.strip() for name in raw.split(",") if name.strip()]
+
 
 def parse_xml_safely(bpmn_xml: str | bytes, filename: str = "<bpmn>") -> etree._ElementTree:
     """Parse XML without DTDs, external entities, entity expansion or network access."""

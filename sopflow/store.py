@@ -218,6 +218,33 @@ def previous_result(session: Session, process_id: str, periode: str) -> tuple[st
     return (row[0], row[1] or {}) if row else None
 
 
+def completed_in_periode(session: Session, process_id: str, periode: str) -> list[dict[str, Any]]:
+    """Return ``{case_id, periode, hasil, dokumen}`` of the completed cases of a process within ``periode``.
+
+    Within: the same periode, or one that begins with ``<periode>-`` (a year holds its
+    quarters). ``dokumen`` lists each case's archived documents as file references.
+    """
+    cases = session.execute(
+        select(Case.id, Case.periode, Case.result)
+        .where(
+            Case.process_id == process_id,
+            Case.status == "selesai",
+            (Case.periode == periode) | Case.periode.startswith(f"{periode}-", autoescape=True),
+        )
+        .order_by(Case.periode)
+    ).all()
+    found = []
+    for case_id, case_periode, result in cases:
+        documents = session.scalars(
+            select(Document).where(Document.case_id == case_id, Document.kind == "arsip").order_by(Document.id)
+        ).all()
+        refs = [
+            {"sha256": d.sha256, "filename": d.filename, "media_type": d.media_type, "size": d.size} for d in documents
+        ]
+        found.append({"case_id": case_id, "periode": case_periode, "hasil": result or {}, "dokumen": refs})
+    return found
+
+
 def count_rows(session: Session, model: Any, **where: Any) -> int:
     """Return how many rows of ``model`` match the equality filters."""
     query = select(func.count()).select_from(model)
