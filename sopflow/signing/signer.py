@@ -23,14 +23,8 @@ from typing import Protocol
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from pyhanko.pdf_utils import text
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers
-from pyhanko.sign.fields import SigSeedSubFilter
-from pyhanko.stamp import TextStampStyle
 
 from ..errors import InvalidForm
-from .placement import stamp_position
 
 SIGNATURE_FIELD = "TandaTanganElektronik"
 STAMP_TEXT = "Ditandatangani secara elektronik\n%(nama)s\nNIP %(nip)s\n%(jabatan)s\nTanggal %(tanggal)s"
@@ -108,6 +102,15 @@ class Pkcs12Signer:
 
     def sign(self, pdf: bytes, signer_info: SignerInfo, reason: str, signed_at: datetime) -> bytes:
         """Return ``pdf`` signed (PAdES B-B, visible stamp on the last page); see the module docstring."""
+        # pyHanko and pdfminer load here, when a document is signed, not when the engine starts
+        from pyhanko.pdf_utils import text
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
+        from pyhanko.sign.fields import SigSeedSubFilter
+        from pyhanko.stamp import TextStampStyle
+
+        from .placement import stamp_position
+
         others = [_asn1(c.certificate) for c in self._bundle.additional_certs]  # the issuing chain, embedded in the CMS
         signer = signers.SimpleSigner.load_pkcs12_data(self._data, other_certs=others, passphrase=self._passphrase)
         page, box = stamp_position(pdf, signer_info.nip, signer_info.name)
