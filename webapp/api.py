@@ -200,14 +200,16 @@ def list_cases() -> Response:
 def get_case(case_id: str) -> Response:
     """Return a case: its summary fields plus ``tasks`` (open and closed), ``documents`` and ``jobs``.
 
-    ``tasks`` and ``documents`` are the caller's part (a Kepala Bidang: their Bidang's). ``jobs``
+    ``steps`` is the complete step list in order (human and automatic steps; automatic ones by
+    ``sistem`` with ``dipicu_oleh``). ``tasks``, ``steps`` and ``documents`` are the caller's part
+    (a Kepala Bidang: their Bidang's; every automatic step). ``jobs``
     are the case's queued, running and failed background jobs (automatic steps after a
     completion), each with ``status`` and an Indonesian ``label``. Errors: 404 unknown case, or
     a case the caller may not see.
     """
     with _engine().db.reading() as session:
         view = inbox.case_view_for(session, _user().username, case_id)
-        summary = view["summary"] | {"tasks": view["tasks"], "documents": view["documents"]}
+        summary = view["summary"] | {"tasks": view["tasks"], "steps": view["steps"], "documents": view["documents"]}
     summary["jobs"] = _engine().case_jobs(case_id)
     return reply(summary)
 

@@ -71,6 +71,43 @@ _OFFSET = {
     "description": "Lewati sebanyak ini (halaman berikutnya: offset + limit).",
 }
 _NTIME = {"type": ["string", "null"], "format": "date-time"}
+_CASE_STEP = obj(
+    ["kind", "element_id", "name", "step", "state", "actor", "actor_name", "started_at"],
+    {
+        "kind": {"type": "string", "enum": ["manusia", "otomatis"]},
+        "task_id": {"type": ["string", "null"], "description": "Tugas (langkah manusia)."},
+        "element_id": STR,
+        "name": {"type": "string", "description": "Nama langkah pada diagram."},
+        "step": {"type": ["integer", "null"], "description": "Nomor langkah SOP."},
+        "lane": {"type": ["string", "null"]},
+        "unit": {"type": ["string", "null"]},
+        "label": {"type": ["string", "null"]},
+        "state": {"type": "string", "enum": ["ready", "completed", "failed"]},
+        "actor": {"type": ["string", "null"], "description": "Yang mengerjakan; sistem untuk langkah otomatis."},
+        "actor_name": {"type": ["string", "null"], "description": "Nama lengkap; Sistem untuk langkah otomatis."},
+        "dipicu_oleh": {
+            "type": ["string", "null"],
+            "description": "Pengguna yang perintahnya menjalankan langkah otomatis.",
+        },
+        "dipicu_oleh_name": {"type": ["string", "null"]},
+        "claimed_by": {"type": ["string", "null"]},
+        "started_at": {"type": "string", "format": "date-time"},
+        "finished_at": _NTIME,
+        "due_at": _NTIME,
+        "duration_ms": {"type": ["number", "null"]},
+        "seq": {"type": ["integer", "null"], "description": "Nomor peristiwa audit tempat langkah dimulai."},
+    },
+    "Satu langkah kasus dalam urutan terjadinya.",
+)
+_CASE_WITH_STEPS = {
+    "allOf": [
+        ref("CaseDetail"),
+        {
+            "type": "object",
+            "properties": {"steps": {"type": "array", "items": _CASE_STEP, "description": "Semua langkah, berurutan."}},
+        },
+    ]
+}
 _CASE_LIST_ITEM = obj(
     ["case_id", "process_id", "process_name", "periode", "status", "started_at", "due_at", "current_steps"],
     {
@@ -181,7 +218,7 @@ PATHS: dict[str, Any] = {
             "operationId": "getCase",
             "tags": ["cases"],
             "summary": "Ringkasan kasus, tugas, dokumen dan pekerjaan latarnya (langkah otomatis) yang belum selesai.",
-            "responses": {"200": json_response(ref("CaseDetail"), "Kasus."), **errors(401, 404)},
+            "responses": {"200": json_response(_CASE_WITH_STEPS, "Kasus."), **errors(401, 404)},
         },
     },
     "/notifications": {

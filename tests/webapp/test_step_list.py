@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from sopflow import tokens
+
 from .conftest import play_steps
 
 _ROW = re.compile(
@@ -48,3 +50,18 @@ def test_a_kepala_bidang_sees_the_automatic_steps_and_only_their_bidang(client, 
     step2 = [r for r in rows if r[0] == "langkah02_pengumpulan_data"]
     assert len(step2) == 1 and "Statistik" in step2[0][4]
     assert [r[0] for r in rows if r[2] == "otomatis"] == ["siapkan_format_isian", "langkah03_olah_data"]
+
+
+def test_the_api_case_carries_the_same_step_list(app, client, engine, demo_case):
+    case_id = demo_case["case_id"]
+    play_steps(engine, case_id, "langkah04_rencana_monev")
+    with app.extensions["sopflow"].db.unit_of_work() as session:
+        token = tokens.issue_token(session, "sekretaris")
+    body = client.get(f"/api/v1/cases/{case_id}", headers={"Authorization": f"Bearer {token}"}).get_json()
+    steps = body["steps"]
+    assert [s["element_id"] for s in steps][:2] == ["siapkan_format_isian", "langkah01_format_isian"]
+    automatic = [s for s in steps if s["kind"] == "otomatis"]
+    assert [s["element_id"] for s in automatic] == ["siapkan_format_isian", "langkah03_olah_data"]
+    assert all(s["actor"] == "sistem" and s["actor_name"] == "Sistem" for s in automatic)
+    assert [s["dipicu_oleh"] for s in automatic] == ["sekretaris", "kabid_persandian"]
+    assert steps[1]["actor"] == "sekretaris" and steps[1]["actor_name"] == "Sekretaris Dinas (contoh)"
