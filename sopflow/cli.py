@@ -18,6 +18,7 @@ from typing import Any
 import handlers  # noqa: F401 - registers every handler
 
 from . import inbox
+from .cli_catalog import add_catalog_commands
 from .cli_jobs import add_job_commands
 from .cli_process import add_process_commands
 from .cli_records import add_record_commands
@@ -28,6 +29,7 @@ from .db import UPGRADE_COMMAND, Database
 from .demo import DEMO_PASSWORD, load_script, run_demo, script_process_file
 from .errors import InvalidForm, InvalidProcess, SopflowError
 from .logs import configure_logging
+from .process_catalog import resolve_process_file
 from .settings import Settings
 from .spec_loader import load_process_file
 from .tokens import issue_token
@@ -63,9 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate BPMN files; print every problem with its element id."""
     status = 0
+    processes_dir = Settings.from_env().processes_dir
     for name in args.files:
         try:
-            definition = load_process_file(name)
+            definition = load_process_file(resolve_process_file(name, processes_dir))
         except InvalidProcess as exc:
             status = 1
             print(exc.message)
@@ -146,7 +149,9 @@ def cmd_db_current(args: argparse.Namespace) -> int:
 
 def cmd_process_publish(args: argparse.Namespace) -> int:
     """Validate and publish a BPMN file as a new process version."""
-    version = _engine(args).publish_process(args.file, args.actor, args.note)
+    engine = _engine(args)
+    path = resolve_process_file(args.file, engine.settings.processes_dir)  # a file, or a process id
+    version = engine.publish_process(path, args.actor, args.note)
     print(f"Dipublikasikan: {version.process_id} versi {version.version} (SHA-256 {version.sha256})")
     return 0
 
@@ -308,11 +313,12 @@ def _parser() -> argparse.ArgumentParser:
     add(db_group, "current", cmd_db_current, "tampilkan revisi skema basis data dan revisi terbaru")
     process = group("process", "versi proses")
     p = add(process, "publish", cmd_process_publish, "periksa lalu publikasikan berkas BPMN")
-    p.add_argument("file")
+    p.add_argument("file", help="berkas .bpmn, atau id proses dari folder proses / paket SOP terpasang")
     p.add_argument("--note", default="")
     p.add_argument("--actor", default="sistem")
     add(process, "list", cmd_process_list, "daftar versi yang dipublikasikan")
     add_process_commands(process, add)
+    add_catalog_commands(sub, process, add)
     p = add(sub, "start", cmd_start, "mulai kasus")
     p.add_argument("process")
     p.add_argument("--periode", required=True)
