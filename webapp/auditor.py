@@ -168,6 +168,9 @@ def _timeline_filters(facets: dict[str, Any]) -> tuple[history.EventFilter, dict
         step = int(chosen["langkah"]) if chosen["langkah"].isdigit() else None
         elements = tuple(facets["steps"].get(step, ())) if step is not None else ()
     since, until = _parse_date(chosen["dari"]), _parse_date(chosen["sampai"])
+    for key in ("dari", "sampai", "tanggal"):  # shown again (and kept in the pager) as hh/bb/tttt
+        day = _parse_date(chosen[key])
+        chosen[key] = day.strftime("%d/%m/%Y") if day else chosen[key]
     for key, value in (("dari", since), ("sampai", until)):
         if chosen[key] and value is None:
             problems.append(f"Tanggal \u201c{chosen[key]}\u201d tidak dikenali.")
@@ -184,7 +187,7 @@ def _timeline_filters(facets: dict[str, Any]) -> tuple[history.EventFilter, dict
 
 
 def _parse_date(value: str) -> date | None:
-    """Read a date typed as ``yyyy-mm-dd`` (the date picker) or ``dd/mm/yyyy`` / ``dd-mm-yyyy``; None if not a date."""
+    """Read a date typed as ``dd/mm/yyyy`` (the date picker's), ``dd-mm-yyyy`` or ``yyyy-mm-dd``; None if not a date."""
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
         try:
             return datetime.strptime(value, pattern).date()

@@ -96,7 +96,9 @@ def test_filters_by_step_actor_kind_and_dates(client, login_as, cases, engine, s
 
     # the pager keeps the filters
     many = timeline(client, case_id, f"?dari={day}")
-    assert f'href="/audit/kasus/{case_id}?halaman=2&amp;dari={day}" data-testid="page-next"' in many
+    typed = f"{day[8:]}/{day[5:7]}/{day[:4]}"  # shown again the Indonesian way, hh/bb/tttt
+    assert f'name="dari" value="{typed}"' in many
+    assert f'href="/audit/kasus/{case_id}?halaman=2&amp;dari={typed}" data-testid="page-next"' in many
 
 
 def test_permalink_opens_the_page_holding_the_event(client, login_as, cases, engine):  # noqa: F811
