@@ -45,13 +45,14 @@ from .jobs.notifications import Notifier
 from .jobs.outbox import ADVANCE_CASE, SEND_EMAIL, command_transaction
 from .jobs.pdf_jobs import MAKE_PDF, PdfJobs
 from .jobs.runner import JobRunner
+from .jobs.sop_pdf_jobs import SOP_PDF, SopPdfCommands, SopPdfJobs
 from .jobs.transport import Transport, make_transport
 from .models import Case, ProcessVersion
 from .process_commands import ProcessCommands
 from .runtime_versions import current_versions
 from .settings import Settings
 from .signing.commands import SigningCommands, refuse_form_completion
-from .spec_loader import ProcessDefinition
+from .start_data import start_data
 from .task_rules import human_spec, start_event_id
 from .workflow_cache import WorkflowCache
 
@@ -59,7 +60,7 @@ T = TypeVar("T")
 STALE_RETRIES = 3
 
 
-class Engine(ProcessCommands, JobCommands, SigningCommands):
+class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
     """Runs sopflow commands against one database and file store (jobs, notifications: :class:`JobCommands`)."""
 
     def __init__(
@@ -89,6 +90,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
                 ADVANCE_CASE: self._advance_case,
                 SEND_EMAIL: self.notifier.send_email,
                 MAKE_PDF: PdfJobs(self.services.files),
+                SOP_PDF: SopPdfJobs(db, settings, self.services.files),
             },
             on_failed={SEND_EMAIL: self.notifier.email_failed},
         )
@@ -124,7 +126,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
                     f"Kasus untuk periode {cmd.periode} sudah ada ({existing.id}).",
                     [{"field": "periode", "message": f"Periode {cmd.periode} sudah memiliki kasus."}],
                 )
-            data = self._start_data(session, definition, cmd)
+            data = start_data(session, definition, cmd)
             now = self.clock()
             case = Case(
                 id=uuid.uuid4().hex,
@@ -162,28 +164,6 @@ class Engine(ProcessCommands, JobCommands, SigningCommands):
                 raise InvalidForm(f"Data awal kasus ditolak: {run.failure['message']}", run.failure["errors"])
             run.save(session)
             return _outcome(session, case)
-
-    def _start_data(self, session: Session, definition: ProcessDefinition, cmd: StartInstance) -> dict[str, Any]:
-        schema = definition.start_form()
-        data = dict(cmd.data)
-        data["periode"] = cmd.periode
-        if schema is not None:
-            data = forms.apply_defaults(schema, data)
-            errors = forms.validation_errors(schema, data)
-            if errors:
-                raise InvalidForm("Data awal kasus belum benar.", errors)
-        gathered = definition.gathered_processes()
-        if gathered:
-            data["kasus_terkait"] = {
-                process_id: store.completed_in_periode(session, process_id, cmd.periode) for process_id in gathered
-            }
-        carry = definition.carry_over()
-        if carry:
-            previous = store.previous_result(session, definition.process_id, cmd.periode)
-            data["sebelumnya"] = (
-                {"periode": previous[0], **{name: previous[1].get(name) for name in carry}} if previous else None
-            )
-        return data
 
     @logged_command
     def claim_task(self, cmd: ClaimTask) -> dict[str, Any]:

@@ -16,8 +16,7 @@ from flask_login import current_user
 from handlers import registry
 from sopflow import InvalidForm, InvalidProcess, MigrateCases, NotFound, PublishDraft, SaveDraft, inbox, store
 from sopflow.authz import ROLE_ADMIN, ROLE_OWNER
-from sopflow.sop_document import publish_date, render_sop_document
-from sopflow.sop_logo import logo_bytes
+from sopflow.sop_publication import render_published_sop
 
 from .api_support import ApiError, parse_json_object
 from .auth import actor_required, current_username
@@ -214,22 +213,37 @@ def download(process_id: str) -> Any:
 @bp.get("/<process_id>/sop.docx")
 def sop_document(process_id: str) -> Any:
     """Download the official SOP document (docx) of a version (latest when ``versi`` is absent)."""
-    version = _version_arg("versi")
     with _ext().db.reading() as session:
-        row = store.version_of(session, process_id, version)
-        number, definition, published = row.version, store.definition_of(row), row.created_at
-    settings = _ext().settings
-    data = render_sop_document(
-        definition,
-        revised_on=publish_date(published, settings.timezone),
-        version=number,
-        logo=logo_bytes(settings.logo_file),
-    )
+        sop = render_published_sop(session, _ext().settings, process_id, _version_arg("versi"))
     return Response(
-        data,
-        mimetype=DOCX_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{_filename(process_id, f"-v{number}-sop.docx")}"'},
+        sop.docx, mimetype=DOCX_TYPE, headers={"Content-Disposition": f'attachment; filename="{sop.stem}.docx"'}
     )
+
+
+@bp.post("/<process_id>/sop.pdf")
+def request_sop_pdf(process_id: str) -> Any:
+    """Ask for the PDF/A of a version's SOP document: a job makes it; the status page follows it."""
+    state = _ext().engine.request_sop_pdf(process_id, _version_arg("versi"), current_username())
+    return redirect(url_for("editor.sop_pdf_status", process_id=process_id, job_id=state["job_id"]))
+
+
+@bp.get("/<process_id>/sop.pdf/<job_id>")
+def sop_pdf_status(process_id: str, job_id: str) -> Any:
+    """The PDF's state: being made (the page refreshes itself), ready to download, or why not."""
+    state = _ext().engine.sop_pdf(job_id)
+    if state["process_id"] != process_id:
+        abort(404)
+    return render_template("editor/sop_pdf.html", process_id=process_id, state=state)
+
+
+@bp.get("/<process_id>/sop.pdf/<job_id>/unduh")
+def sop_pdf_download(process_id: str, job_id: str) -> Any:
+    """Download the finished PDF (404 while it is being made)."""
+    if _ext().engine.sop_pdf(job_id)["process_id"] != process_id:
+        abort(404)
+    filename, data = _ext().engine.sop_pdf_file(job_id)
+    disposition = f'attachment; filename="{filename}"'
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": disposition})
 
 
 @bp.get("/<process_id>/banding")
