@@ -220,8 +220,8 @@ def _kesimpulan(evaluasi: dict[str, Any]) -> list[str]:
         best = max(per_bidang, key=lambda b: b["rata_rata_capaian"])
         worst = min(per_bidang, key=lambda b: b["rata_rata_capaian"])
         lines.append(
-            f"Capaian tertinggi pada Bidang {best['bidang']} ({format_persen(best['rata_rata_capaian'])}) dan "
-            f"terendah pada Bidang {worst['bidang']} ({format_persen(worst['rata_rata_capaian'])})."
+            f"Capaian tertinggi pada {best['bidang']} ({format_persen(best['rata_rata_capaian'])}) dan "
+            f"terendah pada {worst['bidang']} ({format_persen(worst['rata_rata_capaian'])})."
         )
     naik = sum(1 for i in evaluasi.get("indikator") or [] if i.get("arah") == "meningkat")
     turun = sum(1 for i in evaluasi.get("indikator") or [] if i.get("arah") == "menurun")
@@ -231,13 +231,19 @@ def _kesimpulan(evaluasi: dict[str, Any]) -> list[str]:
 
 def _rekomendasi(evaluasi: dict[str, Any], config: dict[str, Any]) -> list[str]:
     perlu = set(nilai(config, "kategori_tindak_lanjut", []))
-    lines = [
-        f"Indikator {i['kode']} ({i.get('indikator')}) berkategori {i['kategori']} "
-        f"({format_persen(i.get('capaian_tahunan'))}): target dan strategi pencapaiannya ditinjau dalam "
-        "perencanaan tahun berikutnya."
-        for i in evaluasi.get("indikator") or []
-        if i.get("kategori") in perlu or i.get("arah") == "menurun"
-    ]
+    lines = []
+    for i in evaluasi.get("indikator") or []:
+        capaian = format_persen(i.get("capaian_tahunan"))
+        if i.get("kategori") in perlu:
+            lines.append(
+                f"Indikator {i['kode']} ({i.get('indikator')}) berkategori {i['kategori']} ({capaian}): target dan "
+                "strategi pencapaiannya ditinjau dalam perencanaan tahun berikutnya."
+            )
+        elif i.get("arah") == "menurun":
+            lines.append(
+                f"Capaian indikator {i['kode']} ({i.get('indikator')}) menurun {format_selisih(i.get('perubahan'))} "
+                f"poin dari Triwulan I ke Triwulan IV (menjadi {capaian}): penyebabnya ditelusuri bersama Bidang."
+            )
     return lines or ["Seluruh indikator mencapai kategori Sedang atau lebih; pertahankan kinerja tahun berikutnya."]
 
 

@@ -199,7 +199,7 @@ def _bab2(doc) -> None:
     _paragraph(doc, "{{ aturan_kategori }}", size=9)
     _heading(doc, "bab2_2")
     _paragraph(doc, "{%p for b in per_bidang %}")
-    _paragraph(doc, "{{ b.nomor }}. Bidang {{ b.bidang }}", bold=True)
+    _paragraph(doc, "{{ b.nomor }}. {{ b.bidang }}", bold=True)
     _paragraph(
         doc,
         "Rata-rata capaian tahunan {{ b.rata_rata_capaian }} (kategori {{ b.kategori }}) dari "
