@@ -108,6 +108,11 @@ def actors(status: int):
     return lambda role, target: 403 if role == AUDITOR else status
 
 
+def asks_for_pdf(role: str, target: str) -> int:
+    """ "Buat PDF": auditor 403 (read-only), not visible 404, else back to the case page (302, with a message)."""
+    return 403 if role == AUDITOR else sees("doc", 302)(role, target)
+
+
 EXPECT: dict[str, Any] = {
     # pages
     "GET /": everyone(200),
@@ -149,6 +154,20 @@ EXPECT: dict[str, Any] = {
     "POST /proses/<process_id>/draf": owners_acting(400),  # no JSON
     "POST /proses/<process_id>/terbitkan": owners_acting(422),  # no note
     "POST /proses/<process_id>/unggah": owners_acting(422),  # no file
+    # directory sign-in: without OIDC configured, every role is sent back to the login page
+    "GET /masuk/sso": everyone(302),
+    "GET /masuk/sso/kembali": everyone(302),
+    "GET /keluar/sso": everyone(302),
+    # signing certificates and the signing page (tasks A/B are not signing tasks: 404 for whoever may see them)
+    "GET /profil/sertifikat": everyone(200),
+    "POST /profil/sertifikat": actors(422),  # no file
+    "GET /tugas/<task_id>/tanda-tangan": everyone(404),
+    "POST /tugas/<task_id>/tanda-tangan": acts_on_task(404),  # its lane member: 404, it is no signing task
+    "POST /kasus/<case_id>/dokumen/<doc_id>/pdf": asks_for_pdf,  # the documents are .xlsx: a message, no job
+    # the SOP document's PDF (editor): no such job → 404 for owners
+    "POST /proses/<process_id>/sop.pdf": owners_acting(302),
+    "GET /proses/<process_id>/sop.pdf/<job_id>": owners_acting(404),
+    "GET /proses/<process_id>/sop.pdf/<job_id>/unduh": owners_acting(404),
     "GET /healthz": everyone(200),
     "GET /readyz": everyone(200),
     "GET /favicon.ico": everyone(200),

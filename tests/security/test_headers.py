@@ -42,6 +42,9 @@ NOT_PAGES = {
     "sso.begin",
     "sso.callback",
     "sso.provider_logout",
+    # a signing task's page: the demo quarter's step 12 (tests/documents/test_signing_pages.py); templates: below
+    "signing.sign_page",
+    "editor.sop_pdf_download",  # a PDF
 }
 _EVENT_ATTRIBUTE = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
 
@@ -146,6 +149,13 @@ def test_every_page_has_the_policy_and_no_inline_script(app, client, login_as, f
         total += crawl(app, client, seen)
     # pages that are reached only with two process versions: opened directly with the one there is
     login_as("admin")
+    asked = web.post(client, "/proses/monev_kinerja/sop.pdf")  # the SOP document's PDF: its status page
+    assert asked.status_code == 302
+    status_path = urlsplit(asked.headers["Location"]).path
+    check_page(status_path, client.get(status_path), {})
+    seen.add("editor.sop_pdf_status")
+    check_page("/api/docs", client.get("/api/docs"), {})  # linked from every footer; the crawl skips /api/
+    seen.add("api_docs.docs")
     for path, endpoint in (
         ("/proses/monev_kinerja/banding", "editor.compare"),
         ("/proses/monev_kinerja/migrasi", "editor.migrate"),
