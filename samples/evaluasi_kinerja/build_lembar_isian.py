@@ -1,13 +1,16 @@
-"""Regenerate the sample Lembar Isian of all four quarters of 2026 (DATA CONTOH / sample data).
+"""Regenerate the sample Lembar Isian and monev demo scripts of all four quarters of 2026 (DATA CONTOH).
 
 Run from the repository root: ``python samples/evaluasi_kinerja/build_lembar_isian.py``.
 For each quarter it runs the real ``generate_format_isian`` handler of the monev SOP on
 ``samples/monev_kinerja/indikator_2026.json`` and types the cumulative realisasi below into
 the input cells, as a Kepala Bidang would, writing ``lembar_isian/2026-TWn/<slug>.xlsx``.
-Triwulan III repeats the monev sample values (``samples/monev_kinerja/lembar_isian``); the
-other quarters are invented so the year shows rising, flat and falling trends. Nothing here
-is official data. The full-year test (``tests/processes/test_evaluasi_kinerja.py``) plays
-the four monev cases with these files and checks the annual figures by hand.
+Triwulan III repeats the realisasi of the monev samples (``samples/monev_kinerja/lembar_isian``);
+the other quarters are invented so the year shows rising, flat and falling trends. Nothing here
+is official data. It also writes ``monev_2026-TWn.json``: the monev demo script
+(``samples/monev_kinerja/demo.json``) for that quarter with these sheets and without its second
+(open) case, so ``sopflow demo --script`` can play the whole year before the evaluation demo.
+The full-year test (``tests/processes/test_evaluasi_kinerja.py``) plays the four monev cases
+with these scripts and checks the annual figures by hand.
 """
 
 from __future__ import annotations
@@ -90,8 +93,34 @@ def fill(data: bytes, quarter: int) -> bytes:
     return out.getvalue()
 
 
+NAMA_TRIWULAN = {1: "Triwulan I", 2: "Triwulan II", 3: "Triwulan III", 4: "Triwulan IV"}
+
+
+def demo_script(base: dict, quarter: int) -> dict:
+    """Return the monev demo script ``base`` (as read from its JSON file) for quarter ``quarter`` of 2026."""
+    script = json.loads(json.dumps(base))
+    periode = f"{TAHUN}-TW{quarter}"
+    script["keterangan"] = (
+        f"DATA CONTOH / sample data: skenario demo monev {NAMA_TRIWULAN[quarter]} {TAHUN}, dibuat oleh "
+        "samples/evaluasi_kinerja/build_lembar_isian.py dari samples/monev_kinerja/demo.json."
+    )
+    script["periode"] = periode
+    script["teks_periode"] = {periode: {"triwulan": f"{NAMA_TRIWULAN[quarter]} Tahun {TAHUN}"}}
+    script["start"]["data_file"] = "../monev_kinerja/" + script["start"]["data_file"]
+    script.pop("open_case", None)
+    for step in script["steps"]:
+        for name, file in step.get("uploads", {}).items():
+            step["uploads"][name] = f"lembar_isian/{periode}/{Path(file).name}"
+    return script
+
+
 def main() -> None:
-    """Write the 4 x 5 sample files."""
+    """Write the 4 x 5 sample files and the four quarterly demo scripts."""
+    base = json.loads((ROOT / "samples" / "monev_kinerja" / "demo.json").read_text(encoding="utf-8"))
+    for quarter in range(1, 5):
+        path = HERE / f"monev_{TAHUN}-TW{quarter}.json"
+        path.write_text(json.dumps(demo_script(base, quarter), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
     start = json.loads((ROOT / "samples" / "monev_kinerja" / "indikator_2026.json").read_text(encoding="utf-8"))
     config = json.loads((ROOT / "processes" / "monev_kinerja.config.json").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:

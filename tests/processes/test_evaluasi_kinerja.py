@@ -12,8 +12,8 @@ TW I..IV: ``samples/evaluasi_kinerja/build_lembar_isian.py``).
 
 from __future__ import annotations
 
-import copy
 import io
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,6 @@ pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="ru
 MONEV_SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
 SAMPLES = PROJECT_ROOT / "samples" / "evaluasi_kinerja"
 PROCESS = PROJECT_ROOT / "processes" / "evaluasi_kinerja.bpmn"
-TRIWULAN = {1: "Triwulan I", 2: "Triwulan II", 3: "Triwulan III", 4: "Triwulan IV"}
 
 # Hand computation. Capaian tahunan = capaian TW IV = cumulative realisasi TW IV vs annual target,
 # rounded to 2 decimals; "turun" indicators: (2 x target - realisasi) / target x 100.
@@ -75,19 +74,6 @@ OVERALL = 92.13  # sum of the 16 annual values 1474.11 / 16 = 92.131..
 PAGU, REALISASI_TW4, PENYERAPAN = 5_210_000_000, 5_051_000_000, 96.95  # 5051 / 5210 = 96.948..
 
 
-def _quarter_script(base: dict[str, Any], quarter: int) -> dict[str, Any]:
-    """The monev demo script for 2026-TWn: that quarter's sample sheets, no second (open) case."""
-    script = copy.deepcopy(base)
-    periode = f"2026-TW{quarter}"
-    script["periode"] = periode
-    script.pop("open_case", None)
-    script["teks_periode"] = {periode: {"triwulan": f"{TRIWULAN[quarter]} Tahun 2026"}}
-    for step in script["steps"]:
-        for name, file in step.get("uploads", {}).items():
-            step["uploads"][name] = str(SAMPLES / "lembar_isian" / periode / Path(file).name)
-    return script
-
-
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Four completed monev cases of 2026, played once; the refusal of an evaluation with three quarters."""
@@ -96,7 +82,6 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     db.upgrade()
     settings = Settings(database_url=db.url, data_dir=folder / "data")
     engine = Engine(db, settings)
-    base = load_script(MONEV_SCRIPT)
     monev = {}
     refused, cases_after_refusal = None, None
     for quarter in range(1, 5):
@@ -108,7 +93,8 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 refused = exc
             with db.reading() as session:
                 cases_after_refusal = session.query(Case).filter(Case.process_id == "evaluasi_kinerja").count()
-        result = run_demo(engine, _quarter_script(base, quarter), folder / f"out-tw{quarter}", say=lambda _: None)
+        script = load_script(SAMPLES / f"monev_2026-TW{quarter}.json")
+        result = run_demo(engine, script, folder / f"out-tw{quarter}", say=lambda _: None)
         monev[quarter] = result
     yield {
         "engine": engine,
@@ -182,6 +168,22 @@ def evaluation(year: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_four_quarters_are_completed_monev_cases(year):
     assert [year["monev"][q].status for q in range(1, 5)] == ["selesai"] * 4
+
+
+def test_quarterly_scripts_are_the_monev_demo_with_only_periode_and_sheets_changed():
+    """The committed monev_2026-TWn.json follow samples/monev_kinerja/demo.json (rebuild them when it changes)."""
+    base = json.loads(MONEV_SCRIPT.read_text(encoding="utf-8"))
+    for quarter in range(1, 5):
+        script = json.loads((SAMPLES / f"monev_2026-TW{quarter}.json").read_text(encoding="utf-8"))
+        periode = f"2026-TW{quarter}"
+        assert script["periode"] == periode and "open_case" not in script
+        assert script["users"] == base["users"]
+        assert [s["data"] for s in script["steps"]] == [s["data"] for s in base["steps"]]
+        uploads = [f for s in script["steps"] for f in s.get("uploads", {}).values()]
+        assert uploads == [
+            f"lembar_isian/{periode}/{Path(f).name}" for s in base["steps"] for f in s.get("uploads", {}).values()
+        ]
+        assert all((SAMPLES / f).is_file() for f in uploads)
 
 
 def test_a_missing_quarter_is_refused_in_indonesian_and_creates_no_case(year):
