@@ -19,8 +19,9 @@ from .history import export_bundle, verify_bundle
 from .pdf_export import PdfConversionFailed, PdfUnavailable, docx_to_pdf
 from .replay import replay_case
 from .settings import Settings
-from .sop_document import publish_date, render_sop_document
+from .sop_document import render_sop_document
 from .sop_logo import logo_bytes
+from .sop_publication import publish_date
 from .spec_loader import load_process_file
 
 

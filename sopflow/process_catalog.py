@@ -36,9 +36,7 @@ class ProcessSource:
 @cache
 def _package_sources() -> tuple[ProcessSource, ...]:
     # read once per process: installing an SOP package takes a restart, as any Python package does
-    return tuple(
-        ProcessSource(point.name, package_dir(point.value)) for point in entry_points(group=ENTRY_POINT_GROUP)
-    )
+    return tuple(ProcessSource(point.name, package_dir(point.value)) for point in entry_points(group=ENTRY_POINT_GROUP))
 
 
 def process_sources(processes_dir: Path) -> list[ProcessSource]:

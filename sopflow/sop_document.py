@@ -25,9 +25,8 @@ is ever wider than its column and nothing is broken mid-word.
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -38,17 +37,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from .sop_drawing import DrawingWriter
-from .sop_geometry import (
-    BODY_SIZE,
-    MARGIN,
-    PAD_X,
-    PAD_Y,
-    PAGE_W,
-    TITLE_H,
-    Column,
-    Layout,
-    line_height,
-)
+from .sop_geometry import BODY_SIZE, MARGIN, PAD_X, PAD_Y, PAGE_W, TITLE_H, Column, Layout, line_height
 from .sop_layout import build_layout
 from .sop_logo import placeholder_logo
 from .sop_steps import Step, collect_steps, format_tanggal, format_waktu, lane_order, numbered_list
@@ -350,12 +339,6 @@ def _signature(document: Any, props: dict[str, str], place: str) -> None:
         run.font.size = Pt(10)
         run.bold = kind in ("bold", "name")
         run.underline = kind == "name"
-
-
-def publish_date(created_at: datetime, timezone: str) -> date:
-    """Return the local calendar day of a version's publication (stored as naive UTC)."""
-    aware = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(timezone)).date()
 
 
 def render_sop_document(

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from . import store
 from .settings import Settings
-from .sop_document import publish_date, render_sop_document
+from .sop_document import render_sop_document
 from .sop_logo import logo_bytes
+
+
+def publish_date(created_at: datetime, timezone: str) -> date:
+    """Return the local calendar day of a version's publication (stored as naive UTC)."""
+    aware = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(timezone)).date()
 
 
 @dataclass(frozen=True)
@@ -22,7 +30,7 @@ class PublishedSop:
 
     @property
     def stem(self) -> str:
-        """File name without extension, e.g. ``monev_kinerja-v3-sop``."""
+        """File name without extension, e.g. ``cuti_pegawai-v3-sop``."""
         safe = "".join(c if c.isalnum() or c in "_.-" else "_" for c in self.process_id)
         return f"{safe}-v{self.version}-sop"
 

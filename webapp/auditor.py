@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from sopflow import audit_anchor, history, inbox
+from sopflow import audit_anchor, audit_timeline, history, inbox
 from sopflow.audit_verify import verify_database
 from sopflow.authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
 
+from . import auditor_views as views
 from .audit_paper import working_paper_docx
 from .auth import current_username, role_required
 from .cases import STATUS_LABELS
@@ -29,28 +30,8 @@ AUDIT_ROLES = (ROLE_AUDITOR, ROLE_ADMIN, ROLE_OWNER)
 
 bp = Blueprint("auditor", __name__, url_prefix="/audit")
 
-#: Audit event kinds as the Inspektorat reads them.
-KIND_LABELS = {
-    "case_started": "Kasus dimulai",
-    "case_completed": "Kasus selesai",
-    "task_ready": "Tugas siap",
-    "task_claimed": "Diklaim",
-    "task_unclaimed": "Dilepas",
-    "task_reassigned": "Dialihkan",
-    "task_completed": "Diselesaikan",
-    "task_escalated": "Eskalasi",
-    "service_run": "Langkah otomatis",
-    "service_failed": "Langkah otomatis gagal",
-    "step_retried": "Diulang",
-    "script_run": "Skrip",
-    "gateway_passed": "Keputusan/percabangan",
-    "document_stored": "Dokumen disimpan",
-    "engine_resumed": "Dilanjutkan mesin",
-}
 #: A value whose pretty JSON is longer than this (or spans lines) is shown folded.
-BIG_VALUE = 120
 CSV_COLUMNS = ("seq", "waktu", "pelaku", "jenis", "langkah", "elemen", "tugas", "data", "hash")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.before_request
@@ -106,12 +87,12 @@ def timeline(case_id: str) -> Any:
     """
     with _ext().db.reading() as session:
         summary = inbox.case_summary(session, case_id)
-        facets = history.event_facets(session, case_id)
+        facets = audit_timeline.event_facets(session, case_id)
         filters, chosen, problems = _timeline_filters(facets)
         seq = request.args.get("peristiwa", "").strip()
         jump = _parse_date(request.args.get("tanggal", "").strip())
         page_arg = request.args.get("halaman", "").strip()
-        found = history.event_page(
+        found = audit_timeline.event_page(
             session,
             case_id,
             filters,
@@ -121,19 +102,21 @@ def timeline(case_id: str) -> Any:
         )
         chain = verify_database(session, _ext().settings.data_dir, case_id)
         documents = inbox.documents_of_case(session, case_id)
-        stored = history.event_page(session, case_id, history.EventFilter(kinds=("document_stored",)), per_page=10**9)
-        first = history.event_page(session, case_id, per_page=1)["events"]  # "step through from the first event"
+        stored = audit_timeline.event_page(
+            session, case_id, audit_timeline.EventFilter(kinds=("document_stored",)), per_page=10**9
+        )
+        first = audit_timeline.event_page(session, case_id, per_page=1)["events"]  # "step through from the first event"
     if request.args.get("tanggal", "").strip() and jump is None:
         problems.append("Tanggal tujuan tidak dikenali; gunakan format tanggal yang benar.")
     files = _ext().engine.services.files
     documents = [{**d, "intact": files.verify(d["sha256"])} for d in documents]
-    links = _DocumentLinks(documents)
+    links = views.DocumentLinks(documents)
     doc_ids = {e["seq"]: links.take(e["data"] or {}) for e in stored["events"]}
     problems_of_case = [p for p in chain.problems if p["case_id"] in (case_id, "-")]
     first_broken = min((p["seq"] for p in problems_of_case if p["case_id"] == case_id), default=None)
     step_of = {element: number for number, elements in facets["steps"].items() for element in elements}
     events = [
-        _event_view(e, step_of.get(e["element_id"]), first_broken, doc_ids.get(e["seq"])) for e in found["events"]
+        views.event_view(e, step_of.get(e["element_id"]), first_broken, doc_ids.get(e["seq"])) for e in found["events"]
     ]
     return render_template(
         "auditor/timeline.html",
@@ -145,19 +128,19 @@ def timeline(case_id: str) -> Any:
         query={key: value for key, value in chosen.items() if value and key != "tanggal"},
         filtered=any(v for k, v in chosen.items() if k != "tanggal"),
         filter_problems=problems,
-        kind_labels=KIND_LABELS,
+        kind_labels=views.KIND_LABELS,
         target=int(seq) if seq.isdigit() else None,
         first_seq=first[0]["seq"] if first else None,
         documents=documents,
         chain=chain,
         first_broken=first_broken,
         problems=problems_of_case,
-        unreadable=_unreadable_documents(stored["events"]),
+        unreadable=views.unreadable_documents(stored["events"]),
         status_labels=STATUS_LABELS,
     )
 
 
-def _timeline_filters(facets: dict[str, Any]) -> tuple[history.EventFilter, dict[str, str], list[str]]:
+def _timeline_filters(facets: dict[str, Any]) -> tuple[audit_timeline.EventFilter, dict[str, str], list[str]]:
     """Read the timeline's filter arguments; return the engine filter, the values to show again, and problems."""
     chosen = {
         key: request.args.get(key, "").strip() for key in ("langkah", "pelaku", "jenis", "dari", "sampai", "tanggal")
@@ -176,7 +159,7 @@ def _timeline_filters(facets: dict[str, Any]) -> tuple[history.EventFilter, dict
             problems.append(f"Tanggal \u201c{chosen[key]}\u201d tidak dikenali.")
     if since and until and until < since:
         problems.append("Tanggal akhir lebih awal dari tanggal mulai: tidak ada peristiwa di rentang itu.")
-    filters = history.EventFilter(
+    filters = audit_timeline.EventFilter(
         actor=chosen["pelaku"] or None,
         kinds=(chosen["jenis"],) if chosen["jenis"] else (),
         element_ids=elements,
@@ -219,28 +202,28 @@ def moment(case_id: str, seq: int) -> Any:
         chain = verify_database(session, _ext().settings.data_dir, case_id)
     broken = min((p["seq"] for p in chain.problems), default=None)
     event = state["event"]
-    at = _parse_time(event["at"])
+    at = views.parse_time(event["at"])
     names = {t["element_id"]: (t["step"], t["name"]) for t in tasks}
     open_tasks = [
         {
             **t,
             "step": names.get(t["element_id"], (None, None))[0],
             "name": names.get(t["element_id"], (None, t["element_id"]))[1],
-            "overdue": bool(t.get("due_at")) and _parse_time(t["due_at"]) < at,
+            "overdue": bool(t.get("due_at")) and views.parse_time(t["due_at"]) < at,
         }
         for t in state["open_tasks"]
     ]
-    links = _DocumentLinks(documents)
+    links = views.DocumentLinks(documents)
     position = seqs.index(seq) if seq in seqs else 0
     return render_template(
         "auditor/moment.html",
         case=summary,
         state=state,
-        event={**event, "kind_label": KIND_LABELS.get(event["kind"], event["kind"]), "at_time": at},
+        event={**event, "kind_label": views.KIND_LABELS.get(event["kind"], event["kind"]), "at_time": at},
         open_tasks=open_tasks,
         documents=[{**d, "doc_id": links.take(d)} for d in state["documents"]],
-        data_items=[{"key": k, **_value_view(v)} for k, v in sorted((state.get("data") or {}).items())],
-        data_json=_pretty(state.get("data") or {}),
+        data_items=[{"key": k, **views.value_view(v)} for k, v in sorted((state.get("data") or {}).items())],
+        data_json=views.pretty(state.get("data") or {}),
         diagram={
             "xml": state["bpmn_xml"],
             "completed": state["completed"],
@@ -273,17 +256,17 @@ def export_csv(case_id: str) -> Response:
         writer.writerow(
             [
                 e["seq"],
-                _local(e["at"]),
-                _cell(e["actor"]),
-                _cell(e["kind_label"]),
+                views.local_time(e["at"]),
+                views.spreadsheet_cell(e["actor"]),
+                views.spreadsheet_cell(e["kind_label"]),
                 e["step"] if e["step"] is not None else "",
-                _cell(e["element_id"] or ""),
-                _cell(e["task_id"] or ""),
+                views.spreadsheet_cell(e["element_id"] or ""),
+                views.spreadsheet_cell(e["task_id"] or ""),
                 json.dumps(e["data"] or {}, ensure_ascii=False, sort_keys=True),
                 e["hash"] or "",
             ]
         )
-    name = _file_stem(record["case"]) + ".csv"
+    name = views.file_stem(record["case"]) + ".csv"
     return Response(
         "\ufeff" + buffer.getvalue(),
         mimetype="text/csv",
@@ -297,9 +280,9 @@ def working_paper(case_id: str) -> Response:
     """Return the audit working paper (kertas kerja) of a case as .docx."""
     with _ext().db.reading() as session:
         record = _case_record(session, case_id)
-    name = "kertas_kerja_" + _file_stem(record["case"]) + ".docx"
+    name = "kertas_kerja_" + views.file_stem(record["case"]) + ".docx"
     return Response(
-        working_paper_docx(record, f"{current_user.full_name} ({current_username()})", _local),
+        working_paper_docx(record, f"{current_user.full_name} ({current_username()})", views.local_time),
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
@@ -312,14 +295,14 @@ def evidence_bundle(case_id: str) -> Response:
     files = _ext().engine.services.files
     with _ext().db.reading() as session:
         summary = inbox.case_summary(session, case_id)
-        broken = _unreadable_documents(audit_anchor.timeline(session, case_id))
+        broken = views.unreadable_documents(audit_anchor.timeline(session, case_id))
         if broken:
             abort(
                 409,
                 "Bundel bukti tidak dapat disusun: dokumen hilang atau berubah di penyimpanan: " + ", ".join(broken),
             )
         data = history.export_bundle(session, files, case_id, _ext().settings.data_dir)
-    name = "bukti_" + _file_stem(summary) + ".zip"
+    name = "bukti_" + views.file_stem(summary) + ".zip"
     return Response(
         data,
         mimetype="application/zip",
@@ -333,11 +316,11 @@ def _case_record(session: Any, case_id: str) -> dict[str, Any]:
     summary = inbox.case_summary(session, case_id)
     chain = verify_database(session, _ext().settings.data_dir, case_id)
     rows = audit_anchor.timeline(session, case_id)
-    unreadable = _unreadable_documents(rows)
+    unreadable = views.unreadable_documents(rows)
     documents = inbox.documents_of_case(session, case_id)
     files = _ext().engine.services.files
     documents = [{**d, "intact": files.verify(d["sha256"])} for d in documents]
-    links = _DocumentLinks(documents)
+    links = views.DocumentLinks(documents)
     problems = [p for p in chain.problems if p["case_id"] in (case_id, "-")]
     first_broken = min((p["seq"] for p in problems if p["case_id"] == case_id), default=None)
     steps_of_tasks = {
@@ -346,7 +329,7 @@ def _case_record(session: Any, case_id: str) -> dict[str, Any]:
     events = []
     for e in rows:
         doc_id = links.take(e["data"] or {}) if e["kind"] == "document_stored" else None
-        events.append(_event_view(e, steps_of_tasks.get(e["task_id"]), first_broken, doc_id))
+        events.append(views.event_view(e, steps_of_tasks.get(e["task_id"]), first_broken, doc_id))
     return {
         "case": summary,
         "events": events,
@@ -356,114 +339,3 @@ def _case_record(session: Any, case_id: str) -> dict[str, Any]:
         "problems": problems,
         "unreadable": unreadable,
     }
-
-
-def _event_view(e: dict[str, Any], step: Any, first_broken: int | None, doc_id: int | None) -> dict[str, Any]:
-    """Return an event as the timeline shows it: kind label, step, changes, details, document, integrity.
-
-    ``step`` is the event's step when its own data does not name one (from its task or element).
-    """
-    data = e["data"] or {}
-    step = data.get("step", step)
-    if first_broken is None or e["seq"] < first_broken:
-        integrity = "utuh"
-    else:
-        integrity = "rusak" if e["seq"] == first_broken else "tidak-terverifikasi"
-    return {
-        **e,
-        "kind_label": KIND_LABELS.get(e["kind"], e["kind"]),
-        "step": int(step) if str(step or "").isdigit() else step,
-        "changes": _changes(data),
-        "details": e.get("data_raw") or "" if e.get("damaged") else _pretty(data) if data else "",
-        "document": {**data, "doc_id": doc_id} if e["kind"] == "document_stored" else None,
-        "integrity": integrity,
-    }
-
-
-def _unreadable_documents(rows: list[dict[str, Any]]) -> list[str]:
-    """Return the filenames of documents named by the events that are missing from, or changed in, the store."""
-    files = _ext().engine.services.files
-    stored = {
-        (e["data"] or {}).get("sha256"): (e["data"] or {}).get("filename")
-        for e in rows
-        if e["kind"] == "document_stored"
-    }
-    return sorted(
-        {str(name) for sha256, name in stored.items() if not (isinstance(sha256, str) and files.verify(sha256))}
-    )
-
-
-def _changes(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return what an event changed as ``before → after`` items (task data, script variables, holder)."""
-    if "before" not in data and "after" not in data:
-        return []
-    before, after = data.get("before"), data.get("after")
-    if isinstance(before, dict) or isinstance(after, dict):
-        before, after = before if isinstance(before, dict) else {}, after if isinstance(after, dict) else {}
-        keys = sorted(set(before) | set(after))
-        return [
-            {"key": key, "before": _value_view(before.get(key)), "after": _value_view(after.get(key))}
-            for key in keys
-            if before.get(key) != after.get(key)
-        ]
-    return [{"key": "", "before": _value_view(before), "after": _value_view(after)}]
-
-
-def _value_view(value: Any) -> dict[str, Any]:
-    """Return how a value is shown: its pretty JSON, a one-line preview and whether it is folded."""
-    text = "—" if value is None else "(kosong)" if value == "" else _pretty(value)
-    big = len(text) > BIG_VALUE or "\n" in text
-    preview = " ".join(text.split())
-    return {"text": text, "big": big, "preview": preview[:80] + ("…" if len(preview) > 80 else "")}
-
-
-def _pretty(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-
-
-class _DocumentLinks:
-    """Find the document row (its id, for the download link) of a ``document_stored`` event.
-
-    Rows and events come in the same order; a row is matched by SHA-256, filename and kind
-    (the same file may be stored again, e.g. as ``arsip``), else by SHA-256 alone.
-    """
-
-    def __init__(self, documents: list[dict[str, Any]]) -> None:
-        self.exact: dict[tuple[str, str, str], list[int]] = {}
-        self.by_sha: dict[str, int] = {}
-        for d in documents:
-            self.exact.setdefault((d["sha256"], d["filename"], d["kind"]), []).append(d["id"])
-            self.by_sha.setdefault(d["sha256"], d["id"])
-
-    def take(self, stored: dict[str, Any]) -> int | None:
-        """Return the id of the row recorded by ``stored`` (an event's data), each row once."""
-        queue = self.exact.get((stored.get("sha256"), stored.get("filename"), stored.get("kind")))
-        return queue.pop(0) if queue else self.by_sha.get(stored.get("sha256") or "")
-
-
-def _parse_time(value: datetime | str) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
-
-def _local(value: datetime | str | None) -> str:
-    """Return a naive-UTC time in the office time zone with seconds, e.g. ``2026-11-26 04:21:23 WITA``."""
-    if value in (None, ""):
-        return ""
-    moment = _parse_time(value)
-    local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(_ext().settings.timezone))
-    return f"{local.strftime('%Y-%m-%d %H:%M:%S')} {local.tzname()}"
-
-
-def _cell(value: str) -> str:
-    """Keep a text cell from being read as a spreadsheet formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _file_stem(case: dict[str, Any]) -> str:
-    periode = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in case["periode"])
-    return f"audit_{periode}_{case['case_id'][:8]}"
-
-
-# -- the working paper -----------------------------------------------------------------------------

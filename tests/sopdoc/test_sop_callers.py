@@ -13,8 +13,8 @@ from PIL import Image
 
 from sopflow.cli import main
 from sopflow.settings import Settings
-from sopflow.sop_document import publish_date
 from sopflow.sop_logo import placeholder_logo
+from sopflow.sop_publication import publish_date
 from sopflow.sop_steps import format_tanggal
 from tests.sopdoc.test_sop_pdf import LARGE
 

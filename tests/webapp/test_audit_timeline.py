@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 
-from sopflow import history
+from sopflow import audit_timeline
 from tests.webapp.test_auditor import cases, events_of, html  # noqa: F401 (cases is a fixture)
 
 _ROW = re.compile(r'<tr id="event-(\d+)" class="([^"]*)" data-testid="audit-event" data-seq="\d+"\s+data-kind="(\w+)"')
@@ -37,7 +37,7 @@ def timeline(client: FlaskClient, case_id: str, query: str = "") -> str:
 def test_timeline_is_paged_50_events_a_page(client, login_as, cases, engine):  # noqa: F811
     case_id = cases["selesai"]
     seqs = [e["seq"] for e in events_of(engine, case_id)]
-    assert history.PAGE_SIZE == 50 < len(seqs) <= 100  # two pages
+    assert audit_timeline.PAGE_SIZE == 50 < len(seqs) <= 100  # two pages
     login_as("inspektorat")
     first = timeline(client, case_id)
     assert rows(first) == seqs[:50]
@@ -141,18 +141,18 @@ def test_event_page_through_the_engine(engine, cases):  # noqa: F811
     case_id = cases["selesai"]
     total = len(events_of(engine, case_id))
     with engine.db.reading() as session:
-        whole = history.event_page(session, case_id, per_page=10)
+        whole = audit_timeline.event_page(session, case_id, per_page=10)
         assert (whole["total"], whole["pages"], whole["page"]) == (total, -(-total // 10), 1)
         assert [e["seq"] for e in whole["events"]] == list(range(1, 11))
-        assert history.event_page(session, case_id, per_page=10, at_seq=total)["page"] == whole["pages"]
-        assert history.event_page(session, case_id, per_page=10, at_seq=11)["page"] == 2
+        assert audit_timeline.event_page(session, case_id, per_page=10, at_seq=total)["page"] == whole["pages"]
+        assert audit_timeline.event_page(session, case_id, per_page=10, at_seq=11)["page"] == 2
         kinds = ("service_run", "document_stored")
-        found = history.event_page(session, case_id, history.EventFilter(actor="sistem", kinds=kinds))
+        found = audit_timeline.event_page(session, case_id, audit_timeline.EventFilter(actor="sistem", kinds=kinds))
         assert found["total"] == len(found["events"]) > 0 and found["case_total"] == total
         assert {(e["actor"], e["kind"]) for e in found["events"]} <= {("sistem", kind) for kind in kinds}
-        nothing = history.event_page(session, case_id, history.EventFilter(element_ids=()))
+        nothing = audit_timeline.event_page(session, case_id, audit_timeline.EventFilter(element_ids=()))
         assert (nothing["total"], nothing["pages"], nothing["events"]) == (0, 1, [])
-        facets = history.event_facets(session, case_id)
+        facets = audit_timeline.event_facets(session, case_id)
         assert facets["steps"][10] == ["langkah10_perbaikan", "langkah10_render_revisi"]
         assert "sistem" in facets["actors"] and "task_ready" in facets["kinds"]
         assert facets["first_at"] <= facets["last_at"]
