@@ -167,9 +167,9 @@ def _bab1(doc) -> None:
     )
     _loop_table(
         doc,
-        ["Triwulan", "Periode", "Nomor kasus", "Dokumen arsip"],
+        ["Periode", "Nomor kasus", "Dokumen arsip"],
         "for s in sumber",
-        ["{{ s.triwulan }}", "{{ s.periode }}", "{{ s.case_id }}", "{{ s.dokumen }}"],
+        ["{{ s.periode }}", "{{ s.case_id }}", "{{ s.dokumen }}"],
     )
 
 
