@@ -15,10 +15,13 @@ gets back; none is built here, because none can be tested without that service.
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -26,6 +29,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ..errors import InvalidForm
 
+T = TypeVar("T")
 SIGNATURE_FIELD = "TandaTanganElektronik"
 STAMP_TEXT = "Ditandatangani secara elektronik\n%(nama)s\nNIP %(nip)s\n%(jabatan)s\nTanggal %(tanggal)s"
 
@@ -135,17 +139,28 @@ class Pkcs12Signer:
             new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD, on_page=page, box=tuple(int(v) for v in box)),
         )
         out = io.BytesIO()
-        pdf_signer.sign_pdf(
-            writer,
-            output=out,
-            appearance_text_params={
-                "nama": signer_info.name,
-                "nip": format_nip(signer_info.nip),
-                "jabatan": signer_info.position_title or "",
-                "tanggal": signed_at.strftime("%d-%m-%Y %H:%M UTC"),
-            },
-        )
+        stamp = {
+            "nama": signer_info.name,
+            "nip": format_nip(signer_info.nip),
+            "jabatan": signer_info.position_title or "",
+            "tanggal": signed_at.strftime("%d-%m-%Y %H:%M UTC"),
+        }
+        outside_event_loop(lambda: pdf_signer.sign_pdf(writer, output=out, appearance_text_params=stamp))
         return out.getvalue()
+
+
+def outside_event_loop(work: Callable[[], T]) -> T:
+    """Run ``work`` here, or in a worker thread when this thread already runs an asyncio loop.
+
+    pyHanko's synchronous ``sign_pdf`` starts its own event loop (``asyncio.run``), which
+    Python refuses inside a running one (an async server, a browser-test driver).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
 
 
 def _asn1(certificate: x509.Certificate) -> object:

@@ -31,6 +31,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from .signer import outside_event_loop
+
 SIGNED_EVENT = "document_signed"
 
 
@@ -67,7 +69,8 @@ def verify_pdf(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> Signatu
             return verdict
         context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
         with _quiet("pyhanko", "pyhanko_certvalidator"):  # an untrusted chain is our verdict, not a log traceback
-            status = validate_pdf_signature(signatures[-1], context)
+            # pyHanko runs its own event loop: never inside one that is already running here
+            status = outside_event_loop(lambda: validate_pdf_signature(signatures[-1], context))
     except Exception as exc:  # a damaged PDF or CMS: pyHanko raises many kinds
         verdict.problems.append(f"tanda tangan tidak dapat dibaca ({type(exc).__name__})")
         return verdict
