@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, request, send_file, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, RequestRedirect, Rule
 
@@ -212,6 +212,18 @@ def get_case(case_id: str) -> Response:
         summary = view["summary"] | {"tasks": view["tasks"], "steps": view["steps"], "documents": view["documents"]}
     summary["jobs"] = _engine().case_jobs(case_id)
     return reply(summary)
+
+
+@bp.get("/cases/<case_id>/documents/<int:doc_id>")
+def download_document(case_id: str, doc_id: int) -> Response:
+    """Send a document of a case (its bytes, with its media type and file name) to a caller who may see it.
+
+    Errors: 404 unknown case or document, or one the caller may not see (:mod:`sopflow.case_access`).
+    """
+    with _engine().db.reading() as session:
+        document = inbox.document_for_user(session, case_id, doc_id, _user().username)
+    path = _engine().services.files.path_for(document["sha256"])
+    return send_file(path, mimetype=document["media_type"], as_attachment=True, download_name=document["filename"])
 
 
 @bp.get("/tasks")

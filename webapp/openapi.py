@@ -221,6 +221,25 @@ PATHS: dict[str, Any] = {
             "responses": {"200": json_response(_CASE_WITH_STEPS, "Kasus."), **errors(401, 404)},
         },
     },
+    "/cases/{case_id}/documents/{doc_id}": {
+        "parameters": [
+            param("CaseId"),
+            {"name": "doc_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}},
+        ],
+        "get": {
+            "operationId": "downloadDocument",
+            "tags": ["cases"],
+            "summary": "Unduh berkas dokumen kasus (id dari `documents` pada GET kasus) yang boleh dilihat pemanggil.",
+            "responses": {
+                "200": {
+                    "description": "Isi berkas dengan jenis medianya (xlsx, docx, pdf, ...).",
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                    "headers": {"Content-Disposition": {"schema": STR, "description": "Nama berkas."}},
+                },
+                **errors(401, 404),
+            },
+        },
+    },
     "/notifications": {
         "get": {
             "operationId": "listMyNotifications",

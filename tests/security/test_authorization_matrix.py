@@ -178,6 +178,7 @@ EXPECT: dict[str, Any] = {
     "GET /api/v1/cases": everyone(200),
     "POST /api/v1/cases": owners_acting(422),  # empty body
     "GET /api/v1/cases/<case_id>": sees("case"),
+    "GET /api/v1/cases/<case_id>/documents/<int:doc_id>": sees("doc"),
     "GET /api/v1/tasks": everyone(200),
     "GET /api/v1/tasks/<task_id>": reads_task,
     "POST /api/v1/tasks/<task_id>/claim": acts_on_task(200),
