@@ -12,6 +12,7 @@ TW I..IV: ``samples/evaluasi_kinerja/build_lembar_isian.py``).
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 from docx import Document as DocxDocument
+from openpyxl import load_workbook
 
 from sopflow import Database, Engine, InvalidForm, Settings, StartInstance
 from sopflow.demo import load_script, run_demo
@@ -267,3 +269,29 @@ def test_sop_document_of_the_new_process_renders():
     numbers = [c for c in cells if c.isdigit()]
     assert {str(n) for n in range(1, 11)} <= set(numbers)
     assert "Perlu perbaikan → 6" in text  # the decision's return loop in the Keterangan column
+
+
+def _load(path: Path):
+    spec = importlib.util.spec_from_file_location(f"_evaluasi_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_report_template_is_rebuilt_byte_for_byte():
+    build = _load(PROJECT_ROOT / "templates" / "build_evaluasi_template.py")
+    assert build.build() == (PROJECT_ROOT / "templates" / "laporan_evaluasi_kinerja.docx").read_bytes()
+
+
+def test_quarterly_sheets_carry_the_builder_values():
+    """The committed sheets hold what build_lembar_isian.py types (rebuild them when the values change)."""
+    build = _load(SAMPLES / "build_lembar_isian.py")
+    for quarter in range(1, 5):
+        found = {}
+        for path in sorted((SAMPLES / "lembar_isian" / f"2026-TW{quarter}").glob("*.xlsx")):
+            sheet = load_workbook(path, read_only=True)["Kinerja"]
+            rows = list(sheet.iter_rows(min_row=9, values_only=True))
+            header = [c for c in next(sheet.iter_rows(min_row=8, max_row=8, values_only=True))]
+            column = next(i for i, name in enumerate(header) if str(name or "").lower().startswith("realisasi"))
+            found.update({row[0]: row[column] for row in rows if row[0] in build.REALISASI_KINERJA})
+        assert found == {kode: values[quarter - 1] for kode, values in build.REALISASI_KINERJA.items()}
