@@ -13,7 +13,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from .case_queries import element_names, full_names
 from .commands import CaseOutcome, ClaimTask, CompleteUserTask, StartInstance, Upload
 from .engine import Engine
 from .errors import DeploymentError, InvalidForm, SopflowError
+from .indonesian import local_time
 from .models import User
 from .resources import require_file
 from .signing import RegisterCertificate, SignTask
@@ -309,24 +310,7 @@ def _texts_for(script: dict[str, Any], periode: str) -> dict[str, str]:
 
 
 def _local(value: str | None, tz: str) -> str:
-    if not value:
-        return "-"
-    moment = datetime.fromisoformat(value).replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
-    months = (
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    )
-    return f"{moment.day} {months[moment.month - 1]} {moment.year} {moment:%H:%M} {moment.tzname()}"
+    return local_time(value or None, ZoneInfo(tz), "%d-%m-%Y %H:%M")
 
 
 def _export_documents(engine: Engine, case_id: str, out_dir: Path) -> list[Path]:

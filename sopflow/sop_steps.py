@@ -19,13 +19,9 @@ from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 
+from .indonesian import BULAN
 from .spec_loader import NSMAP, ProcessDefinition, parse_xml_safely
 from .task_rules import is_human, is_supporting, iter_bpmn_task_specs, properties_of
-
-BULAN = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
 
 
 @dataclass

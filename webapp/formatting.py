@@ -10,60 +10,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-BULAN = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-#: the date part of the formats templates pass to ``waktu``; written as ``2 Desember 2026``
-_NUMERIC_DATE = "%d-%m-%Y"
-
-
-def long_date(day: date) -> str:
-    """Return ``2 Desember 2026`` for a date."""
-    return f"{day.day} {BULAN[day.month - 1]} {day.year}"
-
-
-def local_time(value: datetime | str | None, zone: ZoneInfo, fmt: str = "%d-%m-%Y %H:%M") -> str:
-    """Return a naive-UTC timestamp in the office time zone: ``2 Desember 2026 14:05 WITA`` ('-' for none)."""
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    local = moment.astimezone(zone)
-    text = local.strftime(fmt.replace(_NUMERIC_DATE, long_date(local.date()).replace("%", "%%")))
-    return f"{text} {local.tzname()}"
-
-
-def date_text(value: date | datetime | str | None, zone: ZoneInfo) -> str:
-    """Return ``2 Desember 2026``: a date as it is, a timestamp (naive UTC) in the office time zone."""
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        value = (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(zone).date()
-    return long_date(value)
+# the date and time words live in the engine (notifications and the demo log write them too)
+from sopflow.indonesian import date_text, local_time
 
 
 def number_text(value: Any, decimals: int | None = None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidForm
+from ..indonesian import local_time
 from ..models import HumanTask, Job, Notification, User
 from ..settings import Settings
 from .outbox import SEND_EMAIL, add_job
@@ -212,10 +213,7 @@ class Notifier:
         return f" ({row.unit})" if row.unit else ""
 
     def _local(self, value: datetime | None) -> str:
-        if value is None:
-            return "-"
-        local = value.replace(tzinfo=UTC).astimezone(self.zone)
-        return f"{local:%d-%m-%Y %H:%M} {local.tzname()}"
+        return local_time(value, self.zone)
 
 
 def notifications_for(session: Session, username: str, limit: int = 100) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import timedelta
 
@@ -150,6 +151,12 @@ def test_due_soon_and_overdue_reminders_reach_the_claimant_once(database, settin
     assert len(subjects) == 3
     assert subjects[0].startswith("Tugas baru: Isi angka")
     assert subjects[1].startswith("Pengingat: tugas 'Isi angka' jatuh tempo")
+    # dates are written the Indonesian way, e.g. "jatuh tempo 26 November 2026 16:00 WITA"
+    assert re.search(
+        r"jatuh tempo \d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|"
+        r"November|Desember) \d{4} \d{2}:\d{2} \w+",
+        subjects[1],
+    ), subjects[1]
     assert subjects[2] == "Terlambat: tugas 'Isi angka' melewati tenggat"
     with engine.db.reading() as session:
         assert session.query(Notification).filter_by(task_id=task["task_id"], username="ani").count() == 3
