@@ -23,7 +23,6 @@ from ..errors import NotFound, SopflowError
 from ..files import FileStore
 from ..models import Job
 from ..settings import Settings
-from ..sop_publication import render_published_sop
 from .outbox import add_job
 
 SOP_PDF = "sop_pdf"
@@ -83,6 +82,8 @@ class SopPdfJobs:
             self._prepared[job_id] = exc
 
     def _make(self, payload: dict[str, Any]) -> tuple[str, bytes]:
+        from ..sop_publication import render_published_sop  # python-docx loads here, not at engine start
+
         with self.db.reading() as session:
             sop = render_published_sop(session, self.settings, str(payload["process_id"]), int(payload["version"]))
         return f"{sop.stem}.pdf", pdf_export.docx_to_pdf(sop.docx)
