@@ -22,7 +22,8 @@ def diff_definitions(old: ProcessDefinition, new: ProcessDefinition) -> dict[str
     """Return what changed from ``old`` to ``new``.
 
     Returns ``{"added": [ids], "removed": [ids], "changed": [{"element", "name", "changes":
-    [{"property", "before", "after"}]}], "process_changes": [{"property", "before", "after"}]}``;
+    [{"property", "before", "after"}]}], "process_changes": [{"property", "before", "after"}],
+    "names": {id: what a person reads (name, or "alur A → B" for a flow)}}``;
     values are strings (None when absent). Raises InvalidProcess only for unreadable XML.
     """
     old_tree = parse_xml_safely(old.bpmn_xml)
@@ -43,7 +44,24 @@ def diff_definitions(old: ProcessDefinition, new: ProcessDefinition) -> dict[str
         "removed": [e for e in before if e not in after],
         "changed": changed,
         "process_changes": _compare(_process_facts(old_tree, old.process_id), _process_facts(new_tree, new.process_id)),
+        "names": _readable_names({**before, **after}),
     }
+
+
+def _readable_names(facts: dict[str, dict[str, str | None]]) -> dict[str, str]:
+    """Return what a person reads for each element: its name, or for a flow "alur <from> → <to>"."""
+
+    def name(element: str | None) -> str:
+        return (facts.get(element or "") or {}).get("name") or (element or "?")
+
+    names = {}
+    for element, fact in facts.items():
+        if fact.get("type") == "sequenceFlow":
+            label = f" ({fact['name']})" if fact.get("name") else ""
+            names[element] = f"alur {name(fact.get('source'))} → {name(fact.get('target'))}{label}"
+        else:
+            names[element] = fact.get("name") or element
+    return names
 
 
 def element_facts(tree: etree._ElementTree, process_id: str) -> dict[str, dict[str, str | None]]:

@@ -26,6 +26,26 @@ bp = Blueprint("editor", __name__, url_prefix="/proses")
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BPMN_TYPE = "application/xml"
 MAX_BPMN_BYTES = 5 * 1024 * 1024
+#: what a property of a changed element is called on the comparison page (others keep their name)
+PROPERTY_LABELS = {
+    "name": "nama",
+    "lane": "pelaksana",
+    "type": "jenis",
+    "source": "dari",
+    "target": "ke",
+    "condition": "syarat",
+    "default": "alur bawaan",
+    "form": "formulir",
+    "script": "skrip",
+    "sop.step": "nomor langkah",
+    "sop.waktu": "waktu (Mutu Baku)",
+    "sop.satuan": "satuan waktu",
+    "sop.persyaratan": "persyaratan (Mutu Baku)",
+    "sop.output": "output (Mutu Baku)",
+    "service.operator": "langkah otomatis",
+    "incoming": "alur masuk",
+    "outgoing": "alur keluar",
+}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -276,6 +296,8 @@ def compare(process_id: str) -> Any:
         removed=diff.get("removed") or [],
         changed=changed,
         process_changes=diff.get("process_changes") or [],
+        names=diff.get("names") or {},
+        property_labels=PROPERTY_LABELS,
         data=data,
     )
 

@@ -250,7 +250,8 @@ def test_publish_download_and_compare(owner: FlaskClient, engine) -> None:
     page = owner.get(f"/proses/{PROCESS}/banding?dari=1&ke=2")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "langkah05_monitoring: sop.waktu 7 → 5" in html
+    # people read the step's name and the property in Indonesian; the id stays beside it for the modeller
+    assert 'Melaksanakan monitoring <code class="muted">langkah05_monitoring</code>: waktu (Mutu Baku) 7 → 5' in html
     assert "bpmn-viewer.production.min.js" in html
     found = re.search(r'<script type="application/json" id="compare-data">(.*?)</script>', html)
     data = json.loads(found.group(1))
