@@ -53,6 +53,9 @@ def test_timeline_is_paged_50_events_a_page(client, login_as, cases, engine):  #
     assert rows(timeline(client, case_id, "?halaman=99")) == seqs[50:]
     assert rows(timeline(client, case_id, "?halaman=abc")) == seqs[:50]
     assert rows(timeline(client, case_id, "?halaman=0")) == seqs[:50]
+    # people by name; an automatic step by the system, with the person whose command ran it
+    assert "Sekretaris Dinas (contoh)" in first
+    assert 'data-testid="triggered-by">dipicu oleh Sekretaris Dinas (contoh)' in first
 
 
 def test_filters_by_step_actor_kind_and_dates(client, login_as, cases, engine, settings):  # noqa: F811
