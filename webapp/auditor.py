@@ -20,12 +20,24 @@ from flask_login import current_user
 from sopflow import audit_anchor, audit_timeline, history, inbox
 from sopflow.audit_verify import verify_database
 from sopflow.authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
+from sopflow.identity.events import IDENTITY_CHAIN
 
 from . import auditor_views as views
 from .audit_paper import working_paper_docx
 from .auth import current_username, role_required
 from .cases import STATUS_LABELS
 
+#: what the identity chain's event kinds are called on its page
+IDENTITY_KINDS = {
+    "identity_signed_in": "masuk",
+    "identity_refused": "ditolak masuk",
+    "identity_signed_out": "keluar",
+    "identity_user_created": "akun dibuat dari direktori",
+    "identity_mapping_changed": "pemetaan berubah",
+    "identity_user_retired": "akun dipensiunkan",
+    "identity_user_reactivated": "akun diaktifkan kembali",
+    "identity_task_released": "tugas dikembalikan ke lane",
+}
 AUDIT_ROLES = (ROLE_AUDITOR, ROLE_ADMIN, ROLE_OWNER)
 
 bp = Blueprint("auditor", __name__, url_prefix="/audit")
@@ -74,6 +86,18 @@ def index() -> Any:
         chain=chain,
         status_labels=STATUS_LABELS,
     )
+
+
+@bp.get("/identitas")
+def identity_log() -> Any:
+    """Sign-ins, refusals and account changes (the ``_identitas`` chain): 50 a page, with the chain's verdict."""
+    page_arg = request.args.get("halaman", "1")
+    with _ext().db.reading() as session:
+        found = audit_timeline.event_page(session, IDENTITY_CHAIN, page=int(page_arg) if page_arg.isdigit() else 1)
+        chain = verify_database(session, _ext().settings.data_dir, IDENTITY_CHAIN)
+    events = [{**e, "kind_label": IDENTITY_KINDS.get(e["kind"], e["kind"]), "at_text": views.local_time(e["at"])}
+              for e in found["events"]]  # fmt: skip
+    return render_template("auditor/identity.html", found=found, events=events, chain=chain)
 
 
 @bp.get("/kasus/<case_id>")

@@ -139,6 +139,7 @@ EXPECT: dict[str, Any] = {
     "GET /profil/token": everyone(200),
     "POST /profil/token/<token_id>/cabut": actors(404),  # no such token
     "GET /audit/": only(AUDIT),
+    "GET /audit/identitas": only(AUDIT),
     "GET /audit/kasus/<case_id>": only(AUDIT),
     "GET /audit/kasus/<case_id>/pada/<int:seq>": only(AUDIT),
     "GET /audit/kasus/<case_id>/ekspor.csv": only(AUDIT),

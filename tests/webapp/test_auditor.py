@@ -190,6 +190,18 @@ def test_database_integrity_panel_when_intact(client, login_as, cases, engine):
     assert f"Rantai audit utuh: {total + identity} peristiwa pada 3 kasus diperiksa." in page
 
 
+def test_sign_ins_have_their_own_audit_page(client, login_as, cases):
+    login_as("inspektorat")
+    assert 'data-testid="identity-log-link"' in html(client, "/audit/")
+    page = html(client, "/audit/identitas")
+    assert 'data-intact="ya"' in page
+    kinds = re.findall(r'data-testid="identity-event" data-kind="([a-z_]+)"', page)
+    assert kinds and kinds[-1] == "identity_signed_in"  # the auditor's own sign-in, just now
+    assert ">masuk<" in page and "Auditor Inspektorat (contoh)" in page
+    login_as("kabid_ikp")
+    assert client.get("/audit/identitas").status_code == 403  # auditors, process owners and admins only
+
+
 # -- the timeline -----------------------------------------------------------------------------------
 def test_timeline_shows_every_event_with_who_what_when_data_documents_and_hash(client, login_as, cases, engine):
     case_id = cases["selesai"]
