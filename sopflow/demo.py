@@ -134,7 +134,7 @@ def run_demo(engine: Engine, script: dict[str, Any], out_dir: Path, say: Callabl
             outcome = engine.case_outcome(outcome.case_id)
         if outcome.failure:
             raise SopflowError(f"Langkah {outcome.failure['element_id']} gagal: {outcome.failure['message']}")
-    outcome = _sign_open_tasks(engine, script, outcome, out_dir, say)
+    outcome = sign_open_tasks(engine, script, outcome, out_dir, say)
     report_events(engine, outcome.case_id, seen, say, engine.settings.timezone)
     exported = _export_documents(engine, outcome.case_id, out_dir)
     open_case = script.get("open_case")
@@ -143,7 +143,7 @@ def run_demo(engine: Engine, script: dict[str, Any], out_dir: Path, say: Callabl
     return DemoResult(outcome.case_id, outcome.status, exported)
 
 
-def _sign_open_tasks(
+def sign_open_tasks(
     engine: Engine, script: dict[str, Any], outcome: CaseOutcome, out_dir: Path, say: Callable[[str], None]
 ) -> CaseOutcome:
     """Sign every open signing task with a test certificate ("SERTIFIKAT UJI") of a script user of its lane.

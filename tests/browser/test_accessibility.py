@@ -132,6 +132,10 @@ def test_every_page_has_no_serious_or_critical_violation(browser: Browser, live_
         ("/profil/token", "token API"),
         ("/proses", "proses"),
         ("/proses/monev_kinerja/editor", "editor"),
+        ("/proses/monev_kinerja/banding?dari=1&ke=1", "banding versi"),
+        ("/proses/monev_kinerja/migrasi", "pindahkan kasus"),
+        ("/profil/sertifikat", "sertifikat tanda tangan"),
+        ("/api/docs", "dokumentasi API"),
         ("/halaman-yang-tidak-ada", "404"),
     ]:
         check.check(sekretaris, path, label)
@@ -171,6 +175,7 @@ def test_every_page_has_no_serious_or_critical_violation(browser: Browser, live_
     auditor = check.as_user("inspektorat")
     for path, label in [
         ("/audit", "audit"),
+        ("/audit/identitas", "audit: catatan masuk dan akun"),
         (f"/audit/kasus/{walked}", "audit: lini masa"),
         (f"/audit/kasus/{walked}/pada/5", "audit: keadaan pada peristiwa 5"),
         (f"/kasus/{walked}", "auditor: kasus"),

@@ -39,7 +39,7 @@ from sqlalchemy import text
 import handlers  # noqa: F401 - registers the real handlers for the in-process baseline
 from handlers import isian_layout as layout
 from sopflow import Database, Engine, Settings
-from sopflow.demo import ensure_users, load_script, run_demo, script_process_file
+from sopflow.demo import ensure_users, load_script, run_demo, script_process_file, sign_open_tasks
 from sopflow.resources import builtin_samples_dir
 from sopflow.settings import PROJECT_ROOT
 from sopflow.tokens import issue_token
@@ -64,6 +64,7 @@ class Topology:
     db: Database
     script: dict[str, Any]
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    _engine: Engine | None = None
 
     def pool_children(self, worker: str) -> list[int]:
         """The prefork pool children of a Celery worker (``w1`` or ``w2``)."""
@@ -91,6 +92,17 @@ class Topology:
         """Every process started here is still the same process (none restarted by hand)."""
         for name, proc in self.procs.items():
             assert proc.poll() is None, f"{name} exited ({proc.returncode}):\n{self.log(name)[-3000:]}"
+
+    def engine(self) -> Engine:
+        """An engine of this test process on the deployment's database, files and broker (for signing)."""
+        if self._engine is None:
+            settings = Settings(
+                database_url=sqlalchemy_url(self.env["DATABASE_URL"]),
+                data_dir=Path(self.env["SOPFLOW_DATA_DIR"]),
+                broker_url=self.env["BROKER_URL"],
+            )
+            self._engine = Engine(self.db, settings)
+        return self._engine
 
     def audit_verify(self) -> None:
         done = self.sopflow("audit", "verify")
@@ -255,7 +267,11 @@ class Player:
         )
 
     def settle(self, timeout: float = STEP_TIMEOUT) -> dict[str, Any]:
-        """Wait (polling ``GET /cases/{id}``) until the next script step is ready, or the case is done."""
+        """Wait (polling ``GET /cases/{id}``) until the next script step is ready, or the case is done.
+
+        After the script's last step the Kepala Dinas signs, as ``sopflow demo`` does (the
+        signing page is not part of the REST API): once a worker has made the PDF to sign.
+        """
         steps = self.script["steps"]
         deadline = time.monotonic() + timeout
         while True:
@@ -264,10 +280,23 @@ class Player:
             if self.position >= len(steps):
                 if case["status"] == "selesai":
                     return case
+                self._sign_when_the_pdf_is_ready(case)
             elif any(t["state"] == "ready" and matches(t, steps[self.position]) for t in case["tasks"]):
                 return case
             assert time.monotonic() < deadline, f"case {self.case_id} stuck before step {self.position}: {case}"
             time.sleep(0.2)
+
+    def _sign_when_the_pdf_is_ready(self, case: dict[str, Any]) -> None:
+        engine = self.topo.engine()
+        scripted = {step["element"] for step in self.script["steps"]}
+        for task in case["tasks"]:
+            if task["state"] != "ready" or task["element_id"] in scripted:
+                continue
+            actor = next(u["username"] for u in self.script["users"] if task["lane"] in u.get("lanes", []))
+            view = engine.signing_view(task["task_id"], actor)
+            if view is not None and view.get("pdf", {}).get("state") in ("ada", "tidak_tersedia"):
+                outcome = engine.case_outcome(self.case_id)
+                sign_open_tasks(engine, self.script, outcome, self.topo.folder, lambda _: None)
 
     def play(self, until: int | None = None) -> None:
         """Play the script's steps from the current one up to (not including) index ``until``."""
