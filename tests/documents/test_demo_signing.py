@@ -11,6 +11,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from sopflow.demo import load_script, run_demo
+from sopflow.signing.signer import outside_event_loop
 from tests.documents.support import SCRIPT, require_libreoffice, sqlite_pass_only
 
 pytestmark = sqlite_pass_only
@@ -28,7 +29,9 @@ def test_demo_output_holds_a_signed_pdf_that_validates(engine, tmp_path):
     _, _, der = pem.unarmor((out / "sertifikat-uji" / "ca-uji.pem").read_bytes())
     root = asn1_x509.Certificate.load(der)
     signature = PdfFileReader(io.BytesIO(signed.read_bytes())).embedded_signatures[0]
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root], allow_fetching=False))
+    context = ValidationContext(trust_roots=[root], allow_fetching=False)
+    # pyHanko's own loop, in a thread: the session may run one here already (Playwright)
+    status = outside_event_loop(lambda: validate_pdf_signature(signature, context))
     assert (status.intact, status.valid, status.trusted) == (True, True, True)
     assert "SERTIFIKAT UJI" in status.signing_cert.subject.human_friendly
 

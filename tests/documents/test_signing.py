@@ -27,6 +27,7 @@ from sopflow.history import export_bundle, verify_bundle
 from sopflow.inbox import archive_entries, documents_of_case
 from sopflow.models import AuditEvent, Base, Case, Document, Job
 from sopflow.signing import RegisterCertificate, SignTask
+from sopflow.signing.signer import outside_event_loop
 from sopflow.signing.test_ca import issue_pkcs12
 from tests.documents.support import now_utc, play_to_signing, require_libreoffice, sqlite_pass_only
 
@@ -135,7 +136,9 @@ def test_refusals_change_nothing_then_the_kepala_dinas_signs(engine, test_ca, tm
     assert pdf.startswith(engine.services.files.get(final_pdf["sha256"]))  # an incremental update
     root = asn1_x509.Certificate.load(test_ca.certificate.public_bytes(serialization.Encoding.DER))
     signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root], allow_fetching=False))
+    context = ValidationContext(trust_roots=[root], allow_fetching=False)
+    # pyHanko's own loop, in a thread: the session may run one here already (Playwright)
+    status = outside_event_loop(lambda: validate_pdf_signature(signature, context))
     assert (status.intact, status.valid, status.trusted) == (True, True, True)
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     assert status.signing_cert.sha256.hex() == registered["fingerprint_sha256"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,6 +39,11 @@ def test_sign_and_verify_inside_a_running_event_loop():
         signed = Pkcs12Signer(p12, "rahasia-uji").sign(pdf, person, "Persetujuan", now)
         return signed, verify_pdf(signed, [root])
 
-    signed, verdict = asyncio.run(inside_a_loop())
+    # a thread of its own: the test session may run a loop in this thread already (Playwright)
+    done: list[tuple[bytes, object]] = []
+    worker = threading.Thread(target=lambda: done.append(asyncio.run(inside_a_loop())))
+    worker.start()
+    worker.join(120)
+    signed, verdict = done[0]
     assert verdict.intact and verdict.valid and verdict.trusted, verdict.problems
     assert verify_pdf(signed, [root]).problems == verdict.problems  # the same verdict outside a loop
