@@ -7,12 +7,16 @@
   window.sopflowApiDocs = SwaggerUIBundle({
     url: root.getAttribute("data-spec-url"),
     domNode: root,
-    deepLinking: true,
+    deepLinking: false,  /* its link inside each operation's summary button nests two controls */
     validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
     defaultModelsExpandDepth: 0,
     docExpansion: "list",
-    onComplete: function () { root.setAttribute("data-ready", "ya"); }
+    onComplete: function () {
+      var servers = root.querySelector("select#servers");
+      if (servers) { servers.setAttribute("aria-label", "Server API"); }
+      root.setAttribute("data-ready", "ya");
+    }
   });
 })();
