@@ -8,15 +8,13 @@ skipped on a workstation and fail on CI (``CI`` set), so CI cannot pass by not r
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
 
@@ -27,14 +25,6 @@ from webapp import create_app
 
 SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 20_000  # one action or expectation; a completion runs the machine steps behind it
 
 
@@ -45,27 +35,6 @@ class LiveApp:
     url: str
     engine: Engine
     script: dict[str, Any]
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    """Path of the system chromium; skip without it, but fail on CI."""
-    path = shutil.which("chromium")
-    if path is None:
-        message = "Debian's chromium is not installed (apt-get install -y chromium); the browser test needs it."
-        if os.environ.get("CI"):
-            pytest.fail(message + " CI must run the browser test.", pytrace=False)
-        pytest.skip(message)
-    return path
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    """One headless chromium for the session."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

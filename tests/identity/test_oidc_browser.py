@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -47,7 +47,6 @@ OIDC_DIR = Path(__file__).resolve().parent / "oidc"
 CLIENT_ID, CLIENT_SECRET = "sopflow", "rahasia-klien-uji-sopflow-2026"
 SSO_PASSWORD = "sandi-sso-2026"
 TIMEOUT_MS = 20_000
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
 
 
@@ -133,15 +132,6 @@ def live_sso(database: Database, settings: Settings, oidc_provider: OidcProvider
         thread.join(timeout=10)
         server.server_close()
         app.extensions["sopflow"].db.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    path = require_tool("chromium", "the SSO browser test needs Debian's chromium (apt-get install -y chromium).")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
