@@ -79,6 +79,12 @@ def archive_documents(params: dict[str, Any], ctx: HandlerContext) -> dict[str, 
         seen.add(ref["sha256"])
         verified.append(ref)
     errors.raise_if_any(f"Pengarsipan dibatalkan: {len(errors)} dokumen gagal diverifikasi.")
+    entri = tag_as_archive(ctx, verified, meta)
+    return {"jumlah": len(entri), "periode": periode.kode, "entri": entri}
+
+
+def tag_as_archive(ctx: HandlerContext, verified: list[dict[str, Any]], meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Record each verified file again as ``arsip`` with ``meta``; return the archive entries."""
     entri = []
     for ref in verified:
         ctx.files.tag(ref, kind="arsip", meta=dict(meta))
@@ -91,4 +97,4 @@ def archive_documents(params: dict[str, Any], ctx: HandlerContext) -> dict[str, 
                 **{k: v for k, v in meta.items() if k != "periode"},
             }
         )
-    return {"jumlah": len(entri), "periode": periode.kode, "entri": entri}
+    return entri

@@ -12,6 +12,7 @@ import hashlib
 import re
 from typing import Any
 
+from handlers.archive_documents import tag_as_archive
 from handlers.error_list import ErrorList
 from handlers.konfigurasi import angka, nilai
 from handlers.registry import HandlerContext, HandlerError, register
@@ -70,16 +71,5 @@ def archive_evaluation_documents(params: dict[str, Any], ctx: HandlerContext) ->
     if not isinstance(dokumen, list) or not (verified or len(errors)):
         errors.add("Tidak ada dokumen yang dapat diarsipkan.", "empty")
     errors.raise_if_any(f"Pengarsipan dibatalkan: {len(errors)} masalah pada dokumen.")
-    entri = []
-    for ref in verified:
-        ctx.files.tag(ref, kind="arsip", meta=dict(meta))
-        entri.append(
-            {
-                "filename": ref.get("filename"),
-                "sha256": ref["sha256"],
-                "size": ref.get("size"),
-                "media_type": ref.get("media_type"),
-                **{k: v for k, v in meta.items() if k != "periode"},
-            }
-        )
+    entri = tag_as_archive(ctx, verified, meta)
     return {"jumlah": len(entri), "periode": periode, "entri": entri}
