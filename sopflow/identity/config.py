@@ -6,27 +6,6 @@ from typing import Any
 
 from ..errors import DeploymentError
 
-#: every identity setting; its environment variable is the upper-case name (OIDC_ISSUER, LDAP_URL, …)
-IDENTITY_FIELDS = (
-    "oidc_issuer",
-    "oidc_client_id",
-    "oidc_client_secret",
-    "oidc_scopes",
-    "oidc_username_claim",
-    "oidc_groups_claim",
-    "ldap_url",
-    "ldap_bind_dn",
-    "ldap_bind_password",
-    "ldap_user_base",
-    "ldap_user_filter",
-    "ldap_group_attribute",
-    "ldap_group_base",
-    "ldap_start_tls",
-    "ldap_ca_file",
-    "ldap_allow_plain",
-    "identity_mapping_file",
-    "local_login",
-)
 #: the identity settings read as plain text
 IDENTITY_TEXT_FIELDS = (
     "oidc_issuer",
@@ -42,6 +21,15 @@ IDENTITY_TEXT_FIELDS = (
     "ldap_user_filter",
     "ldap_group_attribute",
     "ldap_group_base",
+)
+#: every identity setting; its environment variable is the upper-case name (OIDC_ISSUER, LDAP_URL, …)
+IDENTITY_FIELDS = (
+    *IDENTITY_TEXT_FIELDS,
+    "ldap_start_tls",
+    "ldap_ca_file",
+    "ldap_allow_plain",
+    "identity_mapping_file",
+    "local_login",
 )
 
 
