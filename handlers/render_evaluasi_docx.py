@@ -18,11 +18,11 @@ from docxtpl import DocxTemplate, InlineImage
 
 from handlers.angka import format_angka, format_persen, format_rupiah, format_selisih
 from handlers.capaian import Band, load_bands
-from handlers.docx_kolom import sesuaikan_lebar_kolom
 from handlers.grafik_tren import grafik_tren_capaian
 from handlers.konfigurasi import nilai
 from handlers.laporan_konteks import dasar_hukum, penandatangan, teks
 from handlers.registry import HandlerContext, HandlerError, register
+from handlers.render_report_docx import office_logo, render_report
 from handlers.tanggal import format_tanggal
 
 TEMPLATE_NAME = "laporan_evaluasi_kinerja.docx"
@@ -71,23 +71,15 @@ def render_evaluation_report_docx(params: dict[str, Any], ctx: HandlerContext) -
     )
     chart = grafik_tren_capaian([(b["bidang"], b["rata_rata_per_triwulan"]) for b in evaluasi["per_bidang"]])
     context["grafik_tren"] = InlineImage(tpl, io.BytesIO(chart), width=Mm(150))
-    context["logo"] = _logo(tpl, ctx)
-    tpl.render(context, autoescape=True)
-    sesuaikan_lebar_kolom(tpl.docx, ukuran_bawaan_pt=11)
-    properties = tpl.docx.core_properties
-    properties.title = f"Laporan Evaluasi Kinerja Tahunan {tahun}"
-    properties.author = context["instansi"]["nama"]
-    properties.created = properties.modified = ctx.now
-    properties.last_modified_by = "sopflow"
-    out = io.BytesIO()
-    tpl.save(out)
+    context["logo"] = office_logo(tpl, ctx)
+    data = render_report(tpl, context, f"Laporan Evaluasi Kinerja Tahunan {tahun}", ctx.now)
     putaran = int(params.get("putaran_revisi") or 0)
     if mode == "draft":
         filename = f"draft_laporan_evaluasi_kinerja_{tahun}" + (f"_revisi{putaran}" if putaran else "") + ".docx"
     else:
         filename = f"laporan_evaluasi_kinerja_{tahun}.docx"
     return ctx.files.put(
-        out.getvalue(),
+        data,
         filename,
         MEDIA_TYPE_DOCX,
         kind=MODES[mode],
@@ -245,15 +237,3 @@ def _rekomendasi(evaluasi: dict[str, Any], config: dict[str, Any]) -> list[str]:
                 f"poin dari Triwulan I ke Triwulan IV (menjadi {capaian}): penyebabnya ditelusuri bersama Bidang."
             )
     return lines or ["Seluruh indikator mencapai kategori Sedang atau lebih; pertahankan kinerja tahun berikutnya."]
-
-
-def _logo(tpl: DocxTemplate, ctx: HandlerContext) -> InlineImage | None:
-    """Return the office's logo (config ``instansi.logo``, a file in the templates folder), or None."""
-    name = nilai(ctx.config, "instansi.logo", "")
-    if not name:
-        return None
-    path = (ctx.templates_dir / str(name)).resolve()
-    if ctx.templates_dir.resolve() not in path.parents or not path.is_file():
-        message = f"Logo instansi '{name}' (konfigurasi 'instansi.logo') tidak ditemukan di folder templat."
-        raise HandlerError(message, [{"message": message, "field": "instansi.logo"}])
-    return InlineImage(tpl, str(path), height=Mm(30))

@@ -86,17 +86,8 @@ def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
     )
     chart = grafik_rata_rata_capaian([(b["bidang"], b["rata_rata_capaian"]) for b in summary["per_bidang"]], bands)
     context["grafik"] = InlineImage(tpl, io.BytesIO(chart), width=Mm(150))
-    context["logo"] = _logo(tpl, ctx)
-    tpl.render(context, autoescape=True)
-    # widths from the content, after the rows exist: no word is cut in a narrow column
-    sesuaikan_lebar_kolom(tpl.docx, ukuran_bawaan_pt=11)
-    properties = tpl.docx.core_properties
-    properties.title = f"{JUDUL.title()} {periode.label}"
-    properties.author = context["instansi"]["nama"]
-    properties.created = properties.modified = ctx.now
-    properties.last_modified_by = "sopflow"
-    out = io.BytesIO()
-    tpl.save(out)
+    context["logo"] = office_logo(tpl, ctx)
+    data = render_report(tpl, context, f"{JUDUL.title()} {periode.label}", ctx.now)
 
     putaran = catatan.get("putaran_revisi") or 0
     if mode == "draft":
@@ -104,7 +95,7 @@ def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
     else:
         filename = f"laporan_monev_kinerja_{periode.kode}.docx"
     return ctx.files.put(
-        out.getvalue(),
+        data,
         filename,
         MEDIA_TYPE_DOCX,
         kind=MODES[mode],
@@ -118,7 +109,22 @@ def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
     )
 
 
-def _logo(tpl: DocxTemplate, ctx: HandlerContext) -> InlineImage | None:
+def render_report(tpl: DocxTemplate, context: dict[str, Any], title: str, now: Any) -> bytes:
+    """Fill the template, fit the column widths to the content, set the document properties; return the .docx."""
+    tpl.render(context, autoescape=True)
+    # widths from the content, after the rows exist: no word is cut in a narrow column
+    sesuaikan_lebar_kolom(tpl.docx, ukuran_bawaan_pt=11)
+    properties = tpl.docx.core_properties
+    properties.title = title
+    properties.author = context["instansi"]["nama"]
+    properties.created = properties.modified = now
+    properties.last_modified_by = "sopflow"
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
+def office_logo(tpl: DocxTemplate, ctx: HandlerContext) -> InlineImage | None:
     """Return the office's logo (config ``instansi.logo``, a file in the templates folder), or None."""
     name = nilai(ctx.config, "instansi.logo", "")
     if not name:
