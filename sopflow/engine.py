@@ -327,7 +327,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
             case = store.lock_case(session, cmd.case_id)
             user = store.user(session, cmd.actor)
             audit = AuditLog(user.username, self.clock())
-            run = CaseRun.open(case, session.get_one(ProcessVersion, case.process_version_id), self.services, audit)
+            run = CaseRun.open(case, store.version_for_run(session, case.process_version_id), self.services, audit)
             failed = run.failed_tasks()
             if not failed:
                 raise TaskNotReady("Tidak ada langkah yang gagal pada kasus ini.", case=case.id)

@@ -207,7 +207,7 @@ class SigningCommands:
             authz.check_not_claimed_by_other(user, row)
             now = self.clock()
             audit = AuditLog(user.username, now)
-            run = CaseRun.open(case, session.get_one(ProcessVersion, case.process_version_id), self.services, audit)
+            run = CaseRun.open(case, store.version_for_run(session, case.process_version_id), self.services, audit)
             task = run.ready_human_task(cmd.task_id)
             props = properties_of(task.task_spec)
             if not props.get(SIGN_PROPERTY):
