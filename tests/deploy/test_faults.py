@@ -187,18 +187,24 @@ def test_a_gunicorn_worker_killed_mid_completion_leaves_each_completion_whole_or
             outcomes[task_id] = type(exc).__name__
 
     threads = [threading.Thread(target=complete, args=item) for item in work]
-    for thread in threads:
-        thread.start()
-    # a web worker inside a command's write transaction (it holds a case row lock: xid assigned)
-    with psycopg.connect(deployment.url, autocommit=True) as conn:
+    with psycopg.connect(deployment.url) as hold:
+        # A completion writes its audit events last, inside its transaction: holding inserts back
+        # keeps the web workers inside their completions until one of them is killed there.
+        hold.execute("LOCK TABLE audit_events IN SHARE MODE")
+        for thread in threads:
+            thread.start()
+        with psycopg.connect(deployment.url, autocommit=True) as conn:
+            waiting = BACKENDS + " AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO audit_events%%'"
 
-        def busy_web_worker() -> int | None:
-            ports = conn.execute(BACKENDS + " AND backend_xid IS NOT NULL").fetchall()
-            owners = [socket_owner(port, topo.web_workers()) for (port,) in ports if port]
-            return next((pid for pid in owners if pid), None)
+            def busy_web_worker() -> int | None:
+                ports = conn.execute(waiting).fetchall()
+                owners = [socket_owner(port, topo.web_workers()) for (port,) in ports if port]
+                return next((pid for pid in owners if pid), None)
 
-        victim = _until("a web worker in a transaction", busy_web_worker)
-        os.kill(victim, signal.SIGKILL)
+            victim = _until("a web worker inside a completion", busy_web_worker)
+            os.kill(victim, signal.SIGKILL)
+            _until("the web worker to die", lambda: not alive(victim))
+        hold.rollback()
     for thread in threads:
         thread.join(120)
 
