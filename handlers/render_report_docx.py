@@ -11,6 +11,7 @@ monitoring"). Template: ``templates/laporan_monev_kinerja.docx`` (built by
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
 
 from docx.shared import Mm
@@ -109,7 +110,7 @@ def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
     )
 
 
-def render_report(tpl: DocxTemplate, context: dict[str, Any], title: str, now: Any) -> bytes:
+def render_report(tpl: DocxTemplate, context: dict[str, Any], title: str, now: datetime) -> bytes:
     """Fill the template, fit the column widths to the content, set the document properties; return the .docx."""
     tpl.render(context, autoescape=True)
     # widths from the content, after the rows exist: no word is cut in a narrow column
