@@ -8,7 +8,7 @@ unless ``--wipe``). Nothing asserts on time.
     (target ratio ≤ 11, i.e. linear), and its peak Python memory (``tracemalloc``) at both
     sizes: verification streams, so the peak should stay flat. The events are copies of
     the demo case's 80 events (real payloads) under new case ids, chained with
-    :func:`sopflow.audit_chain.chain`, bulk-inserted with core ``insert()``; the database
+    :func:`sopflow.audit.chain.chain`, bulk-inserted with core ``insert()``; the database
     holds nothing else.
 (b) ``history.case_at`` of one event (the middle one) of the real demo case when the
     database holds 10 cases and when it holds 10,000 (target ≤ 1.3). Filler cases copy the
@@ -45,10 +45,12 @@ from common import ROOT, backends, empty_tables, median_ms, prepare
 from sqlalchemy import func, insert, select, text
 
 import handlers  # noqa: F401 - registers the real handlers
-from sopflow import Database, Engine, Settings, history, inbox
-from sopflow.audit_chain import chain
+from sopflow import Database, Engine, Settings
+from sopflow.audit import history
+from sopflow.audit.chain import chain
 from sopflow.demo import load_script, run_demo
-from sopflow.models import AuditEvent, Case, CaseSnapshot
+from sopflow.persistence.models import AuditEvent, Case, CaseSnapshot
+from sopflow.queries import inbox
 
 SCRIPT = ROOT / "samples" / "monev_kinerja" / "demo.json"
 SMALL_EVENTS, LARGE_EVENTS, TARGET_VERIFY = 10_000, 100_000, 11.0

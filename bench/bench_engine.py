@@ -11,7 +11,7 @@ projection, audit, SQL). The STYLE guide's anti-pattern E, "paying for history o
 step", shows as ratios well above 1 between the large sizes and 1 round. Nothing asserts on time.
 
 Why 140 and not 150: the engine refuses to save a case whose task tree is deeper than
-``sopflow.case_run.MAX_TREE_DEPTH`` (900), which the mini loop reaches after about 148
+``sopflow.engine.case_run.MAX_TREE_DEPTH`` (900), which the mini loop reaches after about 148
 rounds; 140 rounds plus the measured rounds is the largest size that fits. ``--sizes
 1,50,150`` shows the refusal.
 
@@ -34,10 +34,12 @@ from typing import Any
 from common import ROOT, backends, empty_tables, prepare
 from sqlalchemy import func, select
 
-from handlers.registry import HandlerError, register
-from sopflow import CompleteUserTask, Database, Engine, Settings, SopflowError, StartInstance, serializer, store
-from sopflow.models import AuditEvent, Case
-from sopflow.users import add_user
+from sopflow import CompleteUserTask, Database, Engine, Settings, SopflowError, StartInstance
+from sopflow.access.users import add_user
+from sopflow.engine import serializer
+from sopflow.persistence import store
+from sopflow.persistence.models import AuditEvent, Case
+from sopflow.plugins import HandlerError, register
 
 MINI = ROOT / "tests" / "engine" / "data" / "mini.bpmn"
 SIZES = "1,50,140"

@@ -51,15 +51,14 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, text
 
-from handlers import registry
-from handlers.registry import HandlerError
 from sopflow import ClaimTask, CompleteUserTask, Database, Engine, Settings, StartInstance
-from sopflow.commands import Upload
+from sopflow.access.users import add_user
 from sopflow.demo import ensure_users, load_script, run_demo
+from sopflow.engine.commands import Upload
 from sopflow.logs import configure_logging
-from sopflow.models import AuditEvent
+from sopflow.persistence.models import AuditEvent
+from sopflow.plugins import HandlerError, registry
 from sopflow.signing import SignTask
-from sopflow.users import add_user
 
 DEMO = ROOT / "samples" / "monev_kinerja" / "demo.json"
 MONEV = ROOT / "processes" / "monev_kinerja.bpmn"

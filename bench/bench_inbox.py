@@ -40,10 +40,11 @@ from common import ROOT, backends, empty_tables, median_ms, prepare
 from sqlalchemy import event, func, insert, select, text
 
 import handlers  # noqa: F401 - registers the real handlers
-from sopflow import CompleteUserTask, Database, Engine, Settings, StartInstance, Upload, inbox
+from sopflow import CompleteUserTask, Database, Engine, Settings, StartInstance, Upload
+from sopflow.access.tokens import issue_token
 from sopflow.demo import DEMO_PASSWORD, ensure_users, load_script
-from sopflow.models import Case, HumanTask
-from sopflow.tokens import issue_token
+from sopflow.persistence.models import Case, HumanTask
+from sopflow.queries import inbox
 from webapp import create_app
 
 SCRIPT = ROOT / "samples" / "monev_kinerja" / "demo.json"

@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import func, select, text  # noqa: E402
 
 from sopflow import Database  # noqa: E402
-from sopflow.models import Base, Case  # noqa: E402
+from sopflow.persistence.models import Base, Case  # noqa: E402
 
 
 def backends(folder: Path) -> list[tuple[str, str]]:

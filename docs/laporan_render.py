@@ -6,7 +6,7 @@ poppler-utils' ``pdftoppm``)::
     .venv/bin/python docs/laporan_render.py
 
 It plays the demo case (sample data), converts the final report with
-``sopflow.pdf_export.docx_to_pdf`` and writes ``docs/laporan_halaman_<n>.png``.
+``sopflow.documents.pdf_export.docx_to_pdf`` and writes ``docs/laporan_halaman_<n>.png``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sopflow.pdf_export import docx_to_pdf  # noqa: E402
+from sopflow.documents.pdf_export import docx_to_pdf  # noqa: E402
 from tests.reports.laporan_demo import demo_final_report  # noqa: E402
 
 PAGES = (1, 2, 4, 10)  # cover, daftar isi, BAB II with table and chart, BAB IV with the signature

@@ -33,9 +33,9 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from sopflow import Engine, Settings  # noqa: E402
-from sopflow.db import Database  # noqa: E402
 from sopflow.demo import DEMO_PASSWORD, ensure_users, load_script, run_demo  # noqa: E402
-from sopflow.inbox import cases, tasks_of_case, timeline_for_case  # noqa: E402
+from sopflow.persistence.db import Database  # noqa: E402
+from sopflow.queries.inbox import cases, tasks_of_case, timeline_for_case  # noqa: E402
 from webapp import create_app  # noqa: E402
 
 SCRIPT = ROOT / "samples" / "monev_kinerja" / "demo.json"

@@ -7,7 +7,7 @@ poppler-utils' ``pdftoppm``)::
 
 It builds the SOP document from ``processes/monev_kinerja.bpmn`` as version 1 published
 on a fixed sample date (with the neutral placeholder logo), converts it with
-``sopflow.pdf_export.docx_to_pdf`` and writes ``docs/sop-document-page<n>.png``.
+``sopflow.documents.pdf_export.docx_to_pdf`` and writes ``docs/sop-document-page<n>.png``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sopflow.pdf_export import docx_to_pdf  # noqa: E402
-from sopflow.sop_document import render_sop_document  # noqa: E402
-from sopflow.spec_loader import load_process_file  # noqa: E402
+from sopflow.documents.pdf_export import docx_to_pdf  # noqa: E402
+from sopflow.process.spec_loader import load_process_file  # noqa: E402
+from sopflow.sopdoc.document import render_sop_document  # noqa: E402
 
 PAGES = 3  # identity page, first flowchart page (off-page connector out), the next (loops, Selesai)
 DPI = 70

@@ -1,7 +1,7 @@
 """Service-task handlers of this repository's SOPs, found through the ``sopflow.handlers`` entry points.
 
 Importing this package imports nothing else: each operation's module is loaded the first
-time a process runs it (:func:`handlers.registry.get`), so the engine starts without
+time a process runs it (:func:`sopflow.plugins.get`), so the engine starts without
 docxtpl, openpyxl or matplotlib.
 
 Operations of the monev SOP (one module each, named after the BPMN operator):
@@ -13,5 +13,5 @@ render_evaluation_report_docx (render_evaluasi_docx), archive_evaluation_documen
 The other modules are shared helpers with one job each (periode, capaian, ringkasan,
 renja, lembar_isian, isian_layout, angka, tanggal, error_list, konfigurasi,
 monitoring_text, grafik_capaian, laporan_konteks, docx_kolom, rekap_xlsx, xlsx_output).
-Lookup: :mod:`handlers.registry`.
+Lookup: :mod:`sopflow.plugins`.
 """

@@ -14,10 +14,10 @@ from handlers.isian_layout import MEDIA_TYPE_XLSX
 from handlers.konfigurasi import nilai
 from handlers.lembar_isian import LembarIsian, XlsxLimits, read_lembar_isian
 from handlers.periode import parse_periode
-from handlers.registry import HandlerContext, HandlerError, register
 from handlers.rekap_xlsx import build_rekap_workbook, nama_berkas
 from handlers.renja import Renja, load_renja
 from handlers.ringkasan import ringkas_rekap
+from sopflow.plugins import HandlerContext, HandlerError, register
 
 #: A Lembar Isian whose label line (above the Kinerja table) says this holds sample data.
 PENANDA_DATA_CONTOH = "DATA CONTOH"

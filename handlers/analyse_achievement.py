@@ -16,8 +16,8 @@ from typing import Any
 from handlers.capaian import Band, load_bands, penyerapan
 from handlers.konfigurasi import angka, nilai
 from handlers.periode import Periode, parse_periode
-from handlers.registry import HandlerContext, HandlerError, register
 from handlers.ringkasan import ringkas_rekap
+from sopflow.plugins import HandlerContext, HandlerError, register
 
 _INDIKATOR_KEYS = ("kode", "indikator", "satuan", "target", "realisasi", "polaritas", "capaian", "kategori")
 

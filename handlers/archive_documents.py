@@ -12,8 +12,8 @@ from typing import Any
 from handlers.error_list import ErrorList
 from handlers.konfigurasi import angka, nilai
 from handlers.periode import parse_periode
-from handlers.registry import HandlerContext, HandlerError, register
 from handlers.tanggal import tambah_tahun
+from sopflow.plugins import HandlerContext, HandlerError, register
 
 DEFAULT_KLASIFIKASI = "Dokumen pengendalian dan evaluasi kinerja"
 

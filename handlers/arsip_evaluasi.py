@@ -15,8 +15,8 @@ from typing import Any
 from handlers.archive_documents import tag_as_archive
 from handlers.error_list import ErrorList
 from handlers.konfigurasi import angka, nilai
-from handlers.registry import HandlerContext, HandlerError, register
 from handlers.tanggal import tambah_tahun
+from sopflow.plugins import HandlerContext, HandlerError, register
 
 DEFAULT_KLASIFIKASI = "Dokumen pengendalian dan evaluasi kinerja"
 _TAHUN = re.compile(r"^\d{4}$")

@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.registry import HandlerError
+from sopflow.plugins import HandlerError
 
 POLARITAS = ("naik", "turun")
 

@@ -12,8 +12,8 @@ from datetime import date
 from typing import Any
 
 from handlers.error_list import ErrorList
-from handlers.registry import HandlerContext, register
 from handlers.tanggal import parse_tanggal
+from sopflow.plugins import HandlerContext, register
 
 
 @register("check_jadwal_monev")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.registry import HandlerError
+from sopflow.plugins import HandlerError
 
 MAX_ERRORS = 50
 

@@ -27,7 +27,7 @@ import re
 from typing import Any
 
 from handlers.capaian import Band, hitung_capaian, kategori, load_bands, melampaui_target, rata_rata
-from handlers.registry import HandlerContext, HandlerError, register
+from sopflow.plugins import HandlerContext, HandlerError, register
 
 TRIWULAN = ("TW1", "TW2", "TW3", "TW4")
 NAMA_TRIWULAN = {"TW1": "Triwulan I", "TW2": "Triwulan II", "TW3": "Triwulan III", "TW4": "Triwulan IV"}

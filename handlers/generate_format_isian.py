@@ -19,9 +19,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from handlers import isian_layout as layout
 from handlers.konfigurasi import nilai
 from handlers.periode import Periode, parse_periode
-from handlers.registry import HandlerContext, register
 from handlers.renja import Renja, load_renja
 from handlers.xlsx_output import print_setup, write
+from sopflow.plugins import HandlerContext, register
 
 _INPUT_FILL = PatternFill("solid", start_color="FFF2CC")
 _HEADER_FILL = PatternFill("solid", start_color="D9E1F2")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.registry import HandlerError
+from sopflow.plugins import HandlerError
 
 _MISSING = object()
 

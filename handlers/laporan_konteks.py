@@ -24,8 +24,8 @@ from handlers.angka import format_angka, format_persen, format_persen_dalam_teks
 from handlers.capaian import Band
 from handlers.konfigurasi import nilai
 from handlers.periode import Periode
-from handlers.registry import HandlerError, People, Person
 from handlers.tanggal import format_tanggal, parse_tanggal
+from sopflow.plugins import HandlerError, People, Person
 
 JUDUL = "LAPORAN MONITORING DAN EVALUASI INTERNAL CAPAIAN KINERJA"
 LABEL_DRAF = "DRAF – BELUM DIVERIFIKASI"

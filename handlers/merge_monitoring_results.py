@@ -11,8 +11,8 @@ from typing import Any
 
 from handlers.error_list import ErrorList
 from handlers.monitoring_text import butir
-from handlers.registry import HandlerContext, HandlerError, register
 from handlers.tanggal import parse_tanggal
+from sopflow.plugins import HandlerContext, HandlerError, register
 
 
 @register("merge_monitoring_results")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from handlers.registry import HandlerError
+from sopflow.plugins import HandlerError
 
 _PATTERN = re.compile(r"^(\d{4})-TW([1-4])$")
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}

@@ -21,9 +21,9 @@ from handlers.capaian import Band, load_bands
 from handlers.grafik_tren import grafik_tren_capaian
 from handlers.konfigurasi import nilai
 from handlers.laporan_konteks import dasar_hukum, penandatangan, teks
-from handlers.registry import HandlerContext, HandlerError, register
 from handlers.render_report_docx import office_logo, render_report
 from handlers.tanggal import format_tanggal
+from sopflow.plugins import HandlerContext, HandlerError, register
 
 TEMPLATE_NAME = "laporan_evaluasi_kinerja.docx"
 MEDIA_TYPE_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -23,8 +23,8 @@ from handlers.grafik_capaian import grafik_rata_rata_capaian
 from handlers.konfigurasi import nilai
 from handlers.laporan_konteks import JUDUL, dasar_hukum, penandatangan, susun_konteks
 from handlers.periode import parse_periode
-from handlers.registry import HandlerContext, HandlerError, register
 from handlers.ringkasan import ringkas_rekap
+from sopflow.plugins import HandlerContext, HandlerError, register
 
 TEMPLATE_NAME = "laporan_monev_kinerja.docx"
 MEDIA_TYPE_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -15,7 +15,7 @@ from typing import Any
 
 from handlers.capaian import Band, hitung_capaian, kategori, melampaui_target, penyerapan, rata_rata
 from handlers.periode import parse_periode
-from handlers.registry import HandlerError
+from sopflow.plugins import HandlerError
 
 
 def nilai_indikator(item: dict[str, Any], bands: list[Band]) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from typing import Any
 from handlers.error_list import ErrorList
 from handlers.lembar_isian import XlsxLimits, read_lembar_isian
 from handlers.periode import parse_periode
-from handlers.registry import HandlerContext, HandlerError, register
 from handlers.renja import load_renja
+from sopflow.plugins import HandlerContext, HandlerError, register
 
 
 @register("validate_lembar_isian")

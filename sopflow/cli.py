@@ -16,24 +16,23 @@ from pathlib import Path
 from typing import Any
 
 import handlers  # noqa: F401 - registers every handler
-
-from . import inbox
-from .cli_catalog import add_catalog_commands
-from .cli_jobs import add_job_commands
-from .cli_process import add_process_commands
-from .cli_records import add_record_commands
-from .cli_records import engine_from_args as _engine
-from .cli_users import add_user_commands
-from .commands import ClaimTask, CompleteUserTask, RetryFailedStep, StartInstance, UnclaimTask, Upload
-from .db import UPGRADE_COMMAND, Database
-from .demo import DEMO_PASSWORD, load_script, run_demo, script_process_file
-from .errors import InvalidForm, InvalidProcess, SopflowError
-from .logs import configure_logging
-from .process_catalog import resolve_process_file
-from .settings import Settings
-from .spec_loader import load_process_file
-from .tokens import issue_token
-from .users import add_user
+from sopflow.access.tokens import issue_token
+from sopflow.access.users import add_user
+from sopflow.cli_catalog import add_catalog_commands
+from sopflow.cli_jobs import add_job_commands
+from sopflow.cli_process import add_process_commands
+from sopflow.cli_records import add_record_commands
+from sopflow.cli_records import engine_from_args as _engine
+from sopflow.cli_users import add_user_commands
+from sopflow.demo import DEMO_PASSWORD, load_script, run_demo, script_process_file
+from sopflow.engine.commands import ClaimTask, CompleteUserTask, RetryFailedStep, StartInstance, UnclaimTask, Upload
+from sopflow.errors import InvalidForm, InvalidProcess, SopflowError
+from sopflow.logs import configure_logging
+from sopflow.persistence.db import UPGRADE_COMMAND, Database
+from sopflow.plugins.process_catalog import resolve_process_file
+from sopflow.process.spec_loader import load_process_file
+from sopflow.queries import inbox
+from sopflow.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
 

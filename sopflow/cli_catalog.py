@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .process_catalog import available_processes
-from .scaffold import new_sop
-from .settings import Settings
+from sopflow.plugins.process_catalog import available_processes
+from sopflow.plugins.scaffold import new_sop
+from sopflow.settings import Settings
 
 
 def cmd_new_sop(args: argparse.Namespace) -> int:

@@ -15,11 +15,11 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from .cli_records import engine_from_args
-from .db import open_database
-from .errors import SopflowError
-from .logs import configure_logging
-from .settings import Settings
+from sopflow.cli_records import engine_from_args
+from sopflow.errors import SopflowError
+from sopflow.logs import configure_logging
+from sopflow.persistence.db import open_database
+from sopflow.settings import Settings
 
 
 def _broker_settings(args: argparse.Namespace) -> Settings:
@@ -35,7 +35,7 @@ def _broker_settings(args: argparse.Namespace) -> Settings:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run a Celery worker that executes outbox jobs (service steps, e-mails)."""
-    from .jobs.celery_app import create_celery
+    from sopflow.jobs.celery_app import create_celery
 
     settings = _broker_settings(args)
     app = create_celery(settings)
@@ -56,7 +56,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     """Run Celery beat: one scheduler round (sweep, escalate, remind) every 30 seconds. Run exactly one."""
-    from .jobs.celery_app import create_celery
+    from sopflow.jobs.celery_app import create_celery
 
     settings = _broker_settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)

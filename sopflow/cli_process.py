@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from . import inbox
-from .cli_records import engine_from_args
-from .commands import MigrateCases
+from sopflow.cli_records import engine_from_args
+from sopflow.engine.commands import MigrateCases
+from sopflow.queries import inbox
 
 
 def cmd_process_diff(args: argparse.Namespace) -> int:

@@ -8,21 +8,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import inbox, store
-from .audit_chain import describe
-from .audit_checkpoint import create_checkpoint
-from .audit_verify import verify_database
-from .db import open_database
-from .engine import Engine
-from .files import FileStore
-from .history import export_bundle, verify_bundle
-from .pdf_export import PdfConversionFailed, PdfUnavailable, docx_to_pdf
-from .replay import replay_case
-from .settings import Settings
-from .sop_document import render_sop_document
-from .sop_logo import logo_bytes
-from .sop_publication import publish_date
-from .spec_loader import load_process_file
+from sopflow.audit.chain import describe
+from sopflow.audit.checkpoint import create_checkpoint
+from sopflow.audit.history import export_bundle, verify_bundle
+from sopflow.audit.replay import replay_case
+from sopflow.audit.verify import verify_database
+from sopflow.documents.pdf_export import PdfConversionFailed, PdfUnavailable, docx_to_pdf
+from sopflow.engine.boundary import Engine
+from sopflow.engine.files import FileStore
+from sopflow.persistence import store
+from sopflow.persistence.db import open_database
+from sopflow.process.spec_loader import load_process_file
+from sopflow.queries import inbox
+from sopflow.settings import Settings
+from sopflow.sopdoc.document import render_sop_document
+from sopflow.sopdoc.logo import logo_bytes
+from sopflow.sopdoc.publication import publish_date
 
 
 def engine_from_args(args: argparse.Namespace) -> Engine:

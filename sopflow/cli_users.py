@@ -19,9 +19,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from . import tokens
-from .cli_records import engine_from_args
-from .users import set_password
+from sopflow.access import tokens
+from sopflow.access.users import set_password
+from sopflow.cli_records import engine_from_args
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -65,9 +65,9 @@ def cmd_users_password(args: argparse.Namespace) -> int:
 
 def cmd_users_sync(args: argparse.Namespace) -> int:
     """Apply the LDAP directory to every account and print what changed (exit 1 when the directory is down)."""
-    from .identity.ldap_directory import DirectoryUnavailable, LdapDirectory
-    from .identity.mapping import load_mapping
-    from .identity.sync import sync_directory
+    from sopflow.identity.ldap_directory import DirectoryUnavailable, LdapDirectory
+    from sopflow.identity.mapping import load_mapping
+    from sopflow.identity.sync import sync_directory
 
     engine = engine_from_args(args)
     settings = engine.settings

@@ -20,17 +20,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from . import inbox
-from .case_queries import element_names, full_names
-from .commands import CaseOutcome, ClaimTask, CompleteUserTask, StartInstance, Upload
-from .engine import Engine
-from .errors import DeploymentError, InvalidForm, SopflowError
-from .indonesian import local_time
-from .models import User
-from .resources import require_file
-from .signing import RegisterCertificate, SignTask
-from .signing.test_ca import issue_pkcs12, make_ca
-from .users import add_user
+from sopflow.access.users import add_user
+from sopflow.engine.boundary import Engine
+from sopflow.engine.commands import CaseOutcome, ClaimTask, CompleteUserTask, StartInstance, Upload
+from sopflow.errors import DeploymentError, InvalidForm, SopflowError
+from sopflow.indonesian import local_time
+from sopflow.persistence.models import User
+from sopflow.queries import inbox
+from sopflow.queries.cases import element_names, full_names
+from sopflow.resources import require_file
+from sopflow.signing import RegisterCertificate, SignTask
+from sopflow.signing.test_ca import issue_pkcs12, make_ca
 
 DEMO_PASSWORD = "sopflow-demo"
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from .errors import DeploymentError
+from sopflow.errors import DeploymentError
 
 PROCESSES_PACKAGE = "sopflow_sops.processes"
 TEMPLATES_PACKAGE = "sopflow_sops.templates"

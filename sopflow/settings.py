@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import DeploymentError
-from .identity.config import IDENTITY_FIELDS, IDENTITY_TEXT_FIELDS, check_identity_settings
-from .resources import builtin_processes_dir, builtin_samples_dir, builtin_templates_dir, require_dir, require_file
+from sopflow import resources
+from sopflow.errors import DeploymentError
+from sopflow.identity.config import IDENTITY_FIELDS, IDENTITY_TEXT_FIELDS, check_identity_settings
 
 # The repository checkout; only tests that test the checkout itself use it. Runtime code
 # finds its data through sopflow.resources and the settings below.
@@ -88,9 +88,9 @@ class Settings:
 
     database_url: str
     data_dir: Path
-    processes_dir: Path = field(default_factory=builtin_processes_dir)
-    templates_dir: Path = field(default_factory=builtin_templates_dir)
-    samples_dir: Path = field(default_factory=builtin_samples_dir)
+    processes_dir: Path = field(default_factory=resources.builtin_processes_dir)
+    templates_dir: Path = field(default_factory=resources.builtin_templates_dir)
+    samples_dir: Path = field(default_factory=resources.builtin_samples_dir)
     timezone: str = "Asia/Makassar"
     secret_key: str | None = field(default=None, repr=False)
     broker_url: str | None = field(default=None, repr=False)
@@ -190,13 +190,13 @@ class Settings:
         folder every template sopflow ships (the handlers fill exactly those).
         Raises DeploymentError.
         """
-        require_dir(self.processes_dir, "proses (SOPFLOW_PROCESSES_DIR)")
-        require_file(self.calendar_file, "kalender hari kerja (kalender.json)")
-        require_dir(self.templates_dir, "templat dokumen (SOPFLOW_TEMPLATES_DIR)")
-        for shipped in sorted(builtin_templates_dir().glob("*.docx")):
-            require_file(self.templates_dir / shipped.name, "templat dokumen")
+        resources.require_dir(self.processes_dir, "proses (SOPFLOW_PROCESSES_DIR)")
+        resources.require_file(self.calendar_file, "kalender hari kerja (kalender.json)")
+        resources.require_dir(self.templates_dir, "templat dokumen (SOPFLOW_TEMPLATES_DIR)")
+        for shipped in sorted(resources.builtin_templates_dir().glob("*.docx")):
+            resources.require_file(self.templates_dir / shipped.name, "templat dokumen")
         if self.logo_file is not None:
-            require_file(self.logo_file, "logo instansi (LOGO_FILE)")
+            resources.require_file(self.logo_file, "logo instansi (LOGO_FILE)")
 
     def require_secret_key(self) -> str | None:
         """Return the configured secret key, refusing an unsafe one outside embedded mode.

@@ -22,10 +22,10 @@ from sqlalchemy import Integer, func, insert, select, text
 
 import handlers  # noqa: F401 - registers the real handlers
 from sopflow import Database, Engine, Settings
+from sopflow.access.users import add_user
 from sopflow.demo import DemoResult, load_script, run_demo
-from sopflow.models import Base
+from sopflow.persistence.models import Base
 from sopflow.settings import PROJECT_ROOT
-from sopflow.users import add_user
 
 DEMO_SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
 

@@ -21,8 +21,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from sopflow import Database, Engine, Settings, SopflowError
-from sopflow.db import open_database
 from sopflow.logs import configure_logging
+from sopflow.persistence.db import open_database
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 

@@ -1,9 +1,9 @@
 """REST API (``/api/v1``): the same engine commands and inbox queries as the HTML pages, as JSON.
 
 Every endpoint except ``GET /openapi.json`` needs ``Authorization: Bearer <token>`` (a token
-issued by :func:`sopflow.tokens.issue_token`). Users whose only role is ``auditor`` may only
-read (GET). Authorization of each command is the engine's (:mod:`sopflow.authz`): the API
-passes the token's user as the actor. What a caller may see is :mod:`sopflow.case_access`'s,
+issued by :func:`sopflow.access.tokens.issue_token`). Users whose only role is ``auditor`` may only
+read (GET). Authorization of each command is the engine's (:mod:`sopflow.access.authz`): the API
+passes the token's user as the actor. What a caller may see is :mod:`sopflow.access.case_access`'s,
 through the ``inbox`` read functions: a case, task or document the caller may not see answers
 404, as on the pages and downloads.
 
@@ -47,9 +47,9 @@ from sopflow import (
     StartInstance,
     UnclaimTask,
     Upload,
-    authz,
-    inbox,
 )
+from sopflow.access import authz
+from sopflow.queries import inbox
 
 from .api_queries import case_list_args, task_list_args
 from .api_support import (
@@ -218,7 +218,7 @@ def get_case(case_id: str) -> Response:
 def download_document(case_id: str, doc_id: int) -> Response:
     """Send a document of a case (its bytes, with its media type and file name) to a caller who may see it.
 
-    Errors: 404 unknown case or document, or one the caller may not see (:mod:`sopflow.case_access`).
+    Errors: 404 unknown case or document, or one the caller may not see (:mod:`sopflow.access.case_access`).
     """
     with _engine().db.reading() as session:
         document = inbox.document_for_user(session, case_id, doc_id, _user().username)

@@ -1,6 +1,6 @@
 """The query strings of the API's lists (``GET /tasks``, ``GET /cases``): read, checked, or a 400.
 
-Each reader returns the keyword arguments of its :mod:`sopflow.inbox` query plus ``limit`` and
+Each reader returns the keyword arguments of its :mod:`sopflow.queries.inbox` query plus ``limit`` and
 ``offset``; a bad value raises :class:`~webapp.api_support.ApiError` 400 ``invalid_query``
 naming every bad parameter.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import request
 
-from sopflow import inbox
+from sopflow.queries import inbox
 
 from .api_support import ApiError, int_arg
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
-from sopflow import SopflowError, authz, tokens
+from sopflow import SopflowError
+from sopflow.access import authz, tokens
 
 from . import security
 
@@ -27,7 +28,7 @@ class ApiUser:
 
     @property
     def read_only(self) -> bool:
-        """Tell whether the user may only read (same rule as the pages: :func:`sopflow.authz.is_read_only`)."""
+        """Tell whether the user may only read (same rule as the pages: :func:`sopflow.access.authz.is_read_only`)."""
         return authz.is_read_only(self.roles)
 
 

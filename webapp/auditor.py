@@ -1,7 +1,7 @@
 """Audit pages for the Inspektorat: who did what, when, with which data; the case at any past event; integrity.
 
 Strictly read-only: every route is a GET, no page carries a changing form (the search form
-uses GET), and the views read only through :mod:`sopflow.inbox` and :mod:`sopflow.history`.
+uses GET), and the views read only through :mod:`sopflow.queries.inbox` and :mod:`sopflow.audit.history`.
 Open to auditors, admins and process owners.
 """
 
@@ -17,10 +17,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from sopflow import audit_anchor, audit_timeline, history, inbox
-from sopflow.audit_verify import verify_database
-from sopflow.authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
+from sopflow.access.authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
+from sopflow.audit import anchor as audit_anchor
+from sopflow.audit import history
+from sopflow.audit import timeline as audit_timeline
+from sopflow.audit.verify import verify_database
 from sopflow.identity.events import IDENTITY_CHAIN
+from sopflow.queries import inbox
 
 from . import auditor_views as views
 from .audit_paper import working_paper_docx

@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 
-from sopflow import authz, inbox, users
-from sopflow.authz import ROLE_ADMIN
+from sopflow.access import authz, users
+from sopflow.access.authz import ROLE_ADMIN
 from sopflow.identity import events
+from sopflow.queries import inbox
 
 from . import security, sso_pages
 
@@ -25,7 +26,7 @@ _MAX_NEXT_LENGTH = 2000
 
 
 class WebUser(UserMixin):
-    """The signed-in user as the views see it (built from :func:`sopflow.inbox.user_profile`)."""
+    """The signed-in user as the views see it (built from :func:`sopflow.queries.inbox.user_profile`)."""
 
     def __init__(self, profile: dict[str, Any]) -> None:
         self.username: str = profile["username"]
@@ -52,8 +53,11 @@ class WebUser(UserMixin):
         return ROLE_ADMIN in self.roles
 
     def may_work_on(self, task: dict[str, Any]) -> bool:
-        """Tell whether to offer the task's actions: its lane (and unit). The engine decides (:mod:`sopflow.authz`);
-        who may *see* a case, task or document is :mod:`sopflow.case_access`'s, through :mod:`sopflow.inbox`."""
+        """Tell whether to offer the task's actions: its lane (and unit).
+
+        The engine decides (:mod:`sopflow.access.authz`); who may *see* a case, task or document
+        is :mod:`sopflow.access.case_access`'s, through :mod:`sopflow.queries.inbox`.
+        """
         return task["lane"] in self.lanes and (not task.get("unit") or task["unit"] in self.units)
 
     @property

@@ -8,8 +8,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from sopflow import InvalidForm, StartInstance, inbox
-from sopflow.authz import ROLE_ADMIN, ROLE_OWNER
+from sopflow import InvalidForm, StartInstance
+from sopflow.access.authz import ROLE_ADMIN, ROLE_OWNER
+from sopflow.queries import inbox
 
 from .auth import actor_required, current_username, require_login, role_required
 
@@ -33,7 +34,10 @@ def _ext() -> Any:
 
 @bp.get("/kasus")
 def index() -> Any:
-    """List the cases the user may see (:mod:`sopflow.case_access`), newest periode first; owners get the start form."""
+    """List the cases the user may see (:mod:`sopflow.access.case_access`), newest periode first.
+
+    Process owners also get the start form.
+    """
     return _render_index()
 
 

@@ -51,7 +51,7 @@ def serve(options: argparse.Namespace) -> int:
     app = create_app({"SOPFLOW_SETTINGS": settings, "SOPFLOW_MIGRATE": settings.embedded})
     scheduler = None
     if not settings.broker_url:
-        from sopflow.scheduler import InProcessScheduler
+        from sopflow.jobs.scheduler import InProcessScheduler
 
         scheduler = InProcessScheduler(app.extensions["sopflow"].engine, options.scheduler_interval)
         scheduler.start()

@@ -2,7 +2,7 @@
 
 Only process owners and admins open these pages (auditors and actors get 403). Every
 change goes through an engine command (``save_draft``, ``publish_draft``,
-``migrate_cases``); the pages only read through :mod:`sopflow.inbox` and the store.
+``migrate_cases``); the pages only read through :mod:`sopflow.queries.inbox`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from handlers import registry
-from sopflow import InvalidForm, InvalidProcess, MigrateCases, NotFound, PublishDraft, SaveDraft, inbox, store
-from sopflow.authz import ROLE_ADMIN, ROLE_OWNER
-from sopflow.sop_publication import render_published_sop
+from sopflow import InvalidForm, InvalidProcess, MigrateCases, NotFound, PublishDraft, SaveDraft
+from sopflow.access.authz import ROLE_ADMIN, ROLE_OWNER
+from sopflow.plugins import registry
+from sopflow.queries import inbox
+from sopflow.sopdoc.publication import render_published_sop
 
 from .api_support import ApiError, parse_json_object
 from .auth import actor_required, current_username
@@ -112,7 +113,7 @@ def _render_editor(process_id: str, *, message: str | None = None, problems: lis
     with _ext().db.reading() as session:
         versions = _versions(session, process_id)
         draft = inbox.draft_of(session, process_id)
-        bpmn_xml = draft["bpmn_xml"] if draft else store.version_of(session, process_id).bpmn_xml
+        bpmn_xml = draft["bpmn_xml"] if draft else inbox.version_detail(session, process_id)["bpmn_xml"]
     if problems is None:
         problems = _ext().engine.validate_bpmn(process_id, bpmn_xml) if draft else []
     data = {
@@ -221,8 +222,8 @@ def download(process_id: str) -> Any:
         if draft is not None:
             bpmn_xml, suffix = draft["bpmn_xml"], "-draf.bpmn"
         else:
-            row = store.version_of(session, process_id, version)
-            bpmn_xml, suffix = row.bpmn_xml, f"-v{row.version}.bpmn"
+            detail = inbox.version_detail(session, process_id, version)
+            bpmn_xml, suffix = detail["bpmn_xml"], f"-v{detail['version']}.bpmn"
     return Response(
         bpmn_xml.encode("utf-8"),
         mimetype=BPMN_TYPE,
@@ -276,8 +277,8 @@ def compare(process_id: str) -> Any:
         old = _version_arg("dari") or next((n for n in numbers if new is not None and n < new), new)
         if new is None or old is None:
             raise NotFound(f"Proses {process_id!r} belum memiliki versi terbit.", process=process_id)
-        old_xml = store.version_of(session, process_id, old).bpmn_xml
-        new_xml = store.version_of(session, process_id, new).bpmn_xml
+        old_xml = inbox.version_detail(session, process_id, old)["bpmn_xml"]
+        new_xml = inbox.version_detail(session, process_id, new)["bpmn_xml"]
         diff = inbox.diff_versions(session, process_id, old, new)
     added, removed = _element_ids(diff.get("added")), _element_ids(diff.get("removed"))
     changed = list(diff.get("changed") or [])

@@ -16,9 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
-from sqlalchemy import text
 
-from sopflow.db import Database
 from sopflow.logs import get_logger
 
 bp = Blueprint("health", __name__)
@@ -48,7 +46,7 @@ def healthz() -> Response:
 def readyz() -> tuple[Response, int]:
     """Check the database (and the broker when configured); 200 when every check passes, else 503."""
     sopflow = current_app.extensions["sopflow"]
-    checks: dict[str, Callable[[], None]] = {"database": lambda: check_database(sopflow.db)}
+    checks: dict[str, Callable[[], None]] = {"database": lambda: sopflow.persistence.db.ping()}
     broker_url = getattr(sopflow.settings, "broker_url", None)
     if broker_url:
         checks["broker"] = lambda: check_broker(broker_url)
@@ -59,12 +57,6 @@ def readyz() -> tuple[Response, int]:
     response = jsonify({"status": "ok" if ready else "unavailable", "checks": results})
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if ready else 503
-
-
-def check_database(db: Database) -> None:
-    """Run ``SELECT 1`` on a pooled connection (pre-pinged, so a restarted server is reconnected)."""
-    with db.engine.connect() as conn:
-        conn.execute(text("SELECT 1")).scalar_one()
 
 
 def check_broker(url: str, timeout: float = CHECK_TIMEOUT) -> None:

@@ -7,16 +7,9 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from sopflow import (
-    ClaimTask,
-    CompleteUserTask,
-    InvalidForm,
-    ReassignTask,
-    StageUpload,
-    UnclaimTask,
-    inbox,
-)
+from sopflow import ClaimTask, CompleteUserTask, InvalidForm, ReassignTask, StageUpload, UnclaimTask
 from sopflow.jobs.outbox import ADVANCE_CASE
+from sopflow.queries import inbox
 
 from . import forms
 from .auth import actor_required, current_username, require_login
@@ -44,7 +37,7 @@ def _now() -> Any:
 def index() -> Any:
     """List the ready tasks of my lanes (unclaimed or claimed by me), filtered, sorted and paged by query string.
 
-    Query: ``saring`` (:data:`sopflow.inbox.FILTERS`), ``langkah``, ``periode``, ``urut``
+    Query: ``saring`` (:data:`sopflow.queries.inbox.FILTERS`), ``langkah``, ``periode``, ``urut``
     (:data:`ORDERS`), ``halaman`` (1-based; ``SOPFLOW_INBOX_PAGE_SIZE`` tasks a page).
     """
     order = request.args.get("urut", "due")
@@ -194,7 +187,7 @@ def completion_message(waiting: list[dict[str, Any]]) -> str:
 
 @bp.get("/dokumen/<case_id>/<int:doc_id>")
 def download(case_id: str, doc_id: int) -> Any:
-    """Send a document of a case to the users who may see it (:mod:`sopflow.case_access`); else 404."""
+    """Send a document of a case to the users who may see it (:mod:`sopflow.access.case_access`); else 404."""
     with _ext().db.reading() as session:
         document = inbox.document_for_user(session, case_id, doc_id, current_username())
     path = _ext().engine.services.files.path_for(document["sha256"])

@@ -19,7 +19,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from sopflow import InvalidForm
-from sopflow.authz import ROLE_ADMIN, ROLE_OWNER
+from sopflow.access.authz import ROLE_ADMIN, ROLE_OWNER
 from sopflow.jobs.outbox import ADVANCE_CASE, SEND_EMAIL
 from sopflow.jobs.pdf_jobs import MAKE_PDF
 

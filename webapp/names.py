@@ -2,7 +2,7 @@
 name, ``{{ element_id|nama_langkah(case_id) }}`` the BPMN name of a case's element and
 ``{{ process_id|nama_proses }}`` the process title.
 
-Both read through :mod:`sopflow.inbox` and remember what they found for the rest of the request
+Both read through :mod:`sopflow.queries.inbox` and remember what they found for the rest of the request
 (``flask.g``), so a list of fifty jobs asks the database once per user and once per case.
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g
 
-from sopflow import NotFound, inbox
+from sopflow import NotFound
+from sopflow.queries import inbox
 
 SYSTEM = "sistem"
 

@@ -21,14 +21,13 @@ import re
 import time
 from typing import Any
 
-import psycopg
 import structlog
 from flask import Flask, Response, current_app, g, render_template, request
 from markupsafe import escape
-from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from sopflow.logs import get_logger, new_request_id
+from sopflow.persistence.db import DATABASE_ERRORS, is_connection_error
 
 from .api_support import error_response
 
@@ -42,14 +41,6 @@ INTERNAL_ERROR_TITLE = "Terjadi kesalahan pada sistem"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _UNLOGGED_ENDPOINTS = frozenset({"static", "favicon"})
 _QUIET_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
-#: exception classes whose handler decides between 503 (connection lost) and 500 (anything else)
-DATABASE_ERRORS: tuple[type[Exception], ...] = (
-    sa_exc.DBAPIError,
-    sa_exc.DisconnectionError,
-    sa_exc.TimeoutError,
-    psycopg.Error,
-)
-
 log = get_logger("sopflow.web")
 
 
@@ -74,15 +65,6 @@ def request_id_from(header: str | None) -> str:
     if header and _VALID_REQUEST_ID.fullmatch(header):
         return header
     return new_request_id()
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    """Tell whether ``exc`` means the database cannot be reached (as opposed to a bad statement)."""
-    if isinstance(exc, sa_exc.DBAPIError):
-        return exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
-    if isinstance(exc, sa_exc.DisconnectionError | sa_exc.TimeoutError):
-        return True
-    return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
 
 
 # -- hooks ------------------------------------------------------------------------------------------

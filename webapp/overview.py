@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
-from sopflow import inbox
-from sopflow.authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
+from sopflow.access.authz import ROLE_ADMIN, ROLE_AUDITOR, ROLE_OWNER
+from sopflow.queries import inbox
 
 from .auth import current_username, require_login
 

@@ -18,7 +18,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from sopflow import InvalidForm, SopflowError, TaskNotReady, inbox
+from sopflow import InvalidForm, SopflowError, TaskNotReady
+from sopflow.queries import inbox
 from sopflow.signing import RegisterCertificate, SignTask
 
 from .auth import actor_required, current_username, require_login

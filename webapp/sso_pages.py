@@ -21,10 +21,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
 
-from sopflow import Settings, inbox, users
+from sopflow import Settings
+from sopflow.access import users
 from sopflow.identity import events
 from sopflow.identity.mapping import IdentityMapping, load_mapping
 from sopflow.identity.provisioning import REFUSALS, DirectoryIdentity, ProvisionResult, apply_identity
+from sopflow.queries import inbox
 
 from . import auth
 

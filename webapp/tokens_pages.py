@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
-from sopflow import tokens
+from sopflow.access import tokens
 
 from .auth import actor_required, current_username, require_login
 

@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from handlers import isian_layout as layout  # noqa: E402
 from handlers.generate_format_isian import generate_format_isian  # noqa: E402
-from handlers.registry import HandlerContext  # noqa: E402
-from sopflow.files import CommandFiles, FileStore  # noqa: E402
+from sopflow.engine.files import CommandFiles, FileStore  # noqa: E402
+from sopflow.plugins import HandlerContext  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 TAHUN = 2026

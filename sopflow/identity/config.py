@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import DeploymentError
+from sopflow.errors import DeploymentError
 
 #: the identity settings read as plain text
 IDENTITY_TEXT_FIELDS = (

@@ -1,6 +1,6 @@
 """Audit events of sign-ins and accounts, hash-chained in one reserved chain (:data:`IDENTITY_CHAIN`).
 
-Every event of :mod:`sopflow.audit` belongs to a chain named by a ``case_id``; events that
+Every event of :mod:`sopflow.audit.records` belongs to a chain named by a ``case_id``; events that
 are about people rather than cases (sign-in, refusal, mapping change, retirement) share the
 chain ``_identitas``, which has no row in ``cases``. ``sopflow audit verify`` checks it like
 any case's chain (hash links, anchor in ``audit_heads``, signed checkpoints).
@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..audit import AuditLog
-from ..db import Database
+from sopflow.audit.records import AuditLog
+from sopflow.persistence.db import Database
 
 IDENTITY_CHAIN = "_identitas"
 WRITE_ATTEMPTS = 3

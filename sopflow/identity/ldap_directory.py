@@ -24,9 +24,9 @@ from ldap3 import ALL_ATTRIBUTES, NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 
-from ..errors import DeploymentError, SopflowError
-from ..settings import Settings
-from .provisioning import DirectoryIdentity
+from sopflow.errors import DeploymentError, SopflowError
+from sopflow.identity.provisioning import DirectoryIdentity
+from sopflow.settings import Settings
 
 SOURCE = "ldap"
 TIMEOUT_SECONDS = 5

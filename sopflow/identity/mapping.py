@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..authz import ROLE_ACTOR, ROLES
-from ..errors import DeploymentError
+from sopflow.access.authz import ROLE_ACTOR, ROLES
+from sopflow.errors import DeploymentError
 
 RULE_TABLE = "peta"
 _RULE_KEYS = {"grup", "atribut", "nilai", "lanes", "lead_lanes", "units", "roles", "keterangan"}

@@ -30,9 +30,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from ..errors import DeploymentError, SopflowError
-from ..settings import Settings
-from .provisioning import DirectoryIdentity
+from sopflow.errors import DeploymentError, SopflowError
+from sopflow.identity.provisioning import DirectoryIdentity
+from sopflow.settings import Settings
 
 SOURCE = "oidc"
 TIMEOUT_SECONDS = 10

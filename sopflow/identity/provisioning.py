@@ -26,18 +26,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import store, tokens
-from ..audit import AuditLog
-from ..authz import ROLE_ADMIN, ROLES
-from ..commands import UnclaimTask
-from ..errors import SopflowError
-from ..models import HumanTask, User
-from ..users import end_sessions
-from . import events
-from .mapping import Grant, IdentityMapping
+from sopflow.access import tokens
+from sopflow.access.authz import ROLE_ADMIN, ROLES
+from sopflow.access.users import end_sessions
+from sopflow.audit.records import AuditLog
+from sopflow.engine.commands import UnclaimTask
+from sopflow.errors import SopflowError
+from sopflow.identity import events
+from sopflow.identity.mapping import Grant, IdentityMapping
+from sopflow.persistence import store
+from sopflow.persistence.models import HumanTask, User
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from sopflow.engine.boundary import Engine
 
 #: stored instead of a password hash: a directory account never signs in with a local password
 NO_LOCAL_PASSWORD = "!direktori"

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from ..models import User
-from .ldap_directory import SOURCE, DirectoryUnavailable, LdapDirectory
-from .mapping import IdentityMapping
-from .provisioning import (
+from sopflow.identity.ldap_directory import SOURCE, DirectoryUnavailable, LdapDirectory
+from sopflow.identity.mapping import IdentityMapping
+from sopflow.identity.provisioning import (
     CHANGED,
     CREATED,
     REFUSED,
@@ -26,9 +25,10 @@ from .provisioning import (
     ProvisionResult,
     apply_identity,
 )
+from sopflow.persistence.models import User
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from sopflow.engine.boundary import Engine
 
 
 @dataclass

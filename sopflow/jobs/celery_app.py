@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 from celery import Celery
 from celery.signals import worker_process_init
 
-from ..errors import DeploymentError
-from ..settings import Settings
-from .transport import RUN_JOB_TASK, TICK_TASK
+from sopflow.errors import DeploymentError
+from sopflow.jobs.transport import RUN_JOB_TASK, TICK_TASK
+from sopflow.settings import Settings
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from sopflow.engine.boundary import Engine
 
 #: beat sends a tick this often; the sweeper re-sends a job that waited longer than a minute
 TICK_SECONDS = 30.0
@@ -109,9 +109,9 @@ def tick_seconds() -> float:
 
 def _engine(settings: Settings, app: Celery) -> Engine:
     """Return this process's engine (created after fork: connections are never shared across processes)."""
-    from ..db import Database
-    from ..engine import Engine
-    from .transport import CeleryTransport
+    from sopflow.engine.boundary import Engine
+    from sopflow.jobs.transport import CeleryTransport
+    from sopflow.persistence.db import Database
 
     key = (os.getpid(), id(app))
     engine = _engines.get(key)

@@ -1,6 +1,6 @@
 """The engine's commands about background work: run a job, a scheduler round, retry, notifications.
 
-:class:`JobCommands` is a mixin of :class:`sopflow.engine.Engine`; it expects the engine's
+:class:`JobCommands` is a mixin of :class:`sopflow.engine.boundary.Engine`; it expects the engine's
 ``db``, ``clock``, ``services``, ``notifier`` and ``transport``.
 """
 
@@ -13,21 +13,22 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from .. import authz, store
-from ..audit import AuditLog
-from ..audit_checkpoint import scheduled_checkpoint
-from ..errors import NotFound, PermissionDenied, TaskNotReady
-from ..escalation import SYSTEM_ACTOR
-from ..models import Job
-from . import notifications, outbox, pdf_jobs, timers
-from .runner import JobResult
+from sopflow.access import authz
+from sopflow.audit.checkpoint import scheduled_checkpoint
+from sopflow.audit.records import AuditLog
+from sopflow.calendar.escalation import SYSTEM_ACTOR
+from sopflow.errors import NotFound, PermissionDenied, TaskNotReady
+from sopflow.jobs import notifications, outbox, pdf_jobs, timers
+from sopflow.jobs.runner import JobResult
+from sopflow.persistence import store
+from sopflow.persistence.models import Job
 
 if TYPE_CHECKING:
-    from ..case_run import CaseRun, Services
-    from ..db import Database
-    from .notifications import Notifier
-    from .runner import JobRunner
-    from .transport import Transport
+    from sopflow.engine.case_run import CaseRun, Services
+    from sopflow.jobs.notifications import Notifier
+    from sopflow.jobs.runner import JobRunner
+    from sopflow.jobs.transport import Transport
+    from sopflow.persistence.db import Database
 
 
 class JobCommands:
@@ -51,7 +52,7 @@ class JobCommands:
         """Job handler: run the service steps of a case (actor "sistem", triggered by the job's user)."""
         case = store.lock_case(session, job.case_id or "")
         audit = AuditLog(SYSTEM_ACTOR, now, triggered_by=job.triggered_by)
-        from ..case_run import CaseRun
+        from sopflow.engine.case_run import CaseRun
 
         run = CaseRun.open(case, store.version_for_run(session, case.process_version_id), self.services, audit)
         if not run.has_engine_work():
@@ -80,7 +81,7 @@ class JobCommands:
 
         Raises NotFound (document), PermissionDenied (read-only account), SopflowError (not a .docx).
         """
-        from ..models import Document
+        from sopflow.persistence.models import Document
 
         with self._command() as session:
             user = store.user(session, actor)

@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidForm
-from ..indonesian import local_time
-from ..models import HumanTask, Job, Notification, User
-from ..settings import Settings
-from .outbox import SEND_EMAIL, add_job
-from .runner import TransientJobError
+from sopflow.errors import InvalidForm
+from sopflow.indonesian import local_time
+from sopflow.jobs.outbox import SEND_EMAIL, add_job
+from sopflow.jobs.runner import TransientJobError
+from sopflow.persistence.models import HumanTask, Job, Notification, User
+from sopflow.settings import Settings
 
 _USERS_KEY = "sopflow.active_users"
 

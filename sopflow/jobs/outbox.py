@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..db import Database
-from ..logs import current_request_id
-from ..models import Job
+from sopflow.logs import current_request_id
+from sopflow.persistence.db import Database
+from sopflow.persistence.models import Job
 
 _PENDING_KEY = "sopflow.jobs"
 

@@ -2,7 +2,7 @@
 
 When a service step stores a .docx (the Laporan draft or final), the command that ran it
 records one ``make_pdf`` job per .docx in the same transaction (:func:`request_pdfs`); the
-job converts the stored bytes with LibreOffice (:mod:`sopflow.pdf_export`) and stores the
+job converts the stored bytes with LibreOffice (:mod:`sopflow.documents.pdf_export`) and stores the
 PDF as a document of the same case (kind ``pdf``, ``meta.source_sha256`` naming its .docx),
 with a ``document_stored`` audit event, so the evidence bundle and the archive know it.
 
@@ -11,7 +11,7 @@ transaction (it takes seconds; on SQLite a write transaction would block every o
 writer meanwhile); only the short write at the end holds the case lock. A second run for
 the same .docx finds its PDF and does nothing.
 Without LibreOffice the job ends ``done`` and keeps the Indonesian message of
-:class:`~sopflow.pdf_export.PdfUnavailable` in its payload: the case page shows it next to
+:class:`~sopflow.documents.pdf_export.PdfUnavailable` in its payload: the case page shows it next to
 the .docx and nothing else is held up. A .docx LibreOffice cannot convert fails the job
 (shown with "Coba lagi" to the process owner).
 """
@@ -25,12 +25,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import pdf_export, store
-from ..audit import AuditLog
-from ..errors import SopflowError
-from ..files import FileStore, RecordedFile
-from ..models import Document, Job
-from .outbox import add_job
+from sopflow.audit.records import AuditLog
+from sopflow.documents import pdf_export
+from sopflow.engine.files import FileStore, RecordedFile
+from sopflow.errors import SopflowError
+from sopflow.jobs.outbox import add_job
+from sopflow.persistence import store
+from sopflow.persistence.models import Document, Job
 
 MAKE_PDF = "make_pdf"
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

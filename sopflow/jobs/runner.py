@@ -23,11 +23,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db import Database
-from ..errors import SopflowError, StaleInstance
-from ..logs import bound_context, get_logger
-from ..models import Job
-from .outbox import command_transaction
+from sopflow.errors import SopflowError, StaleInstance
+from sopflow.jobs.outbox import command_transaction
+from sopflow.logs import bound_context, get_logger
+from sopflow.persistence.db import Database
+from sopflow.persistence.models import Job
 
 log = get_logger("sopflow.jobs")
 

@@ -5,7 +5,7 @@ returns at once. The job renders the version's SOP document and converts it with
 LibreOffice in :meth:`SopPdfJobs.prepare`, outside any transaction, then stores the PDF
 in the content-addressed store and notes its SHA-256 in the job's payload, where the page
 finds it. Without LibreOffice the job ends with the Indonesian message of
-:class:`~sopflow.pdf_export.PdfUnavailable` in its payload. The same version asked again
+:class:`~sopflow.documents.pdf_export.PdfUnavailable` in its payload. The same version asked again
 reuses the PDF already made.
 """
 
@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import pdf_export
-from ..db import Database
-from ..errors import NotFound, SopflowError
-from ..files import FileStore
-from ..models import Job
-from ..settings import Settings
-from .outbox import add_job
+from sopflow.documents import pdf_export
+from sopflow.engine.files import FileStore
+from sopflow.errors import NotFound, SopflowError
+from sopflow.jobs.outbox import add_job
+from sopflow.persistence.db import Database
+from sopflow.persistence.models import Job
+from sopflow.settings import Settings
 
 SOP_PDF = "sop_pdf"
 MAX_PREPARED = 16
@@ -82,7 +82,7 @@ class SopPdfJobs:
             self._prepared[job_id] = exc
 
     def _make(self, payload: dict[str, Any]) -> tuple[str, bytes]:
-        from ..sop_publication import render_published_sop  # python-docx loads here, not at engine start
+        from sopflow.sopdoc.publication import render_published_sop  # python-docx loads here, not at engine start
 
         with self.db.reading() as session:
             sop = render_published_sop(session, self.settings, str(payload["process_id"]), int(payload["version"]))
@@ -105,7 +105,7 @@ class SopPdfJobs:
 
 
 class SopPdfCommands:
-    """Engine commands of the SOP document's PDF (mixed into :class:`sopflow.engine.Engine`)."""
+    """Engine commands of the SOP document's PDF (mixed into :class:`sopflow.engine.boundary.Engine`)."""
 
     db: Database
     settings: Settings
@@ -118,7 +118,8 @@ class SopPdfCommands:
 
         Only process owners and admins ask for it (the editor's rule). Raises NotFound, PermissionDenied.
         """
-        from .. import authz, store
+        from sopflow.access import authz
+        from sopflow.persistence import store
 
         with self._command() as session:
             user = store.user(session, actor)

@@ -5,7 +5,7 @@
   a lost job runs again within about two minutes, not after Redis's one-hour visibility timeout.
 - :func:`remind` fires the ``due_soon`` and ``overdue`` alerts of ready tasks. Each
   (task, kind) fires once: the alert row's unique constraint refuses a second scheduler.
-Escalation itself lives in :mod:`sopflow.escalation`; the engine's ``tick`` calls all three.
+Escalation itself lives in :mod:`sopflow.calendar.escalation`; the engine's ``tick`` calls all three.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import or_, select
 
-from ..db import Database
-from ..logs import get_logger
-from ..models import HumanTask, Job, TaskAlert
-from .notifications import Notifier
-from .outbox import command_transaction
+from sopflow.jobs.notifications import Notifier
+from sopflow.jobs.outbox import command_transaction
+from sopflow.logs import get_logger
+from sopflow.persistence.db import Database
+from sopflow.persistence.models import HumanTask, Job, TaskAlert
 
 log = get_logger("sopflow.scheduler")
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..logs import get_logger
+from sopflow.logs import get_logger
 
 if TYPE_CHECKING:
-    from .runner import JobRunner
+    from sopflow.jobs.runner import JobRunner
 
 log = get_logger("sopflow.jobs")
 
@@ -72,6 +72,6 @@ def make_transport(settings: Any, runner: JobRunner) -> Transport:
     url = getattr(settings, "broker_url", None)
     if not url:
         return InlineTransport(runner)
-    from .celery_app import create_celery
+    from sopflow.jobs.celery_app import create_celery
 
     return CeleryTransport(create_celery(settings))

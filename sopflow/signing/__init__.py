@@ -10,7 +10,7 @@ Public surface:
 - :mod:`test_ca`: a throw-away CA for the demo and the tests ("SERTIFIKAT UJI").
 """
 
-from .commands import RegisterCertificate, SigningCommands, SignTask
-from .signer import Pkcs12Signer, Signer, SignerInfo
+from sopflow.signing.commands import RegisterCertificate, SigningCommands, SignTask
+from sopflow.signing.signer import Pkcs12Signer, Signer, SignerInfo
 
 __all__ = ["Pkcs12Signer", "RegisterCertificate", "SignTask", "Signer", "SignerInfo", "SigningCommands"]

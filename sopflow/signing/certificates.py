@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidForm
-from ..models import User, UserCertificate
-from .models import SigningKeyFile
-from .signer import fingerprint, open_pkcs12
+from sopflow.errors import InvalidForm
+from sopflow.persistence.models import User, UserCertificate
+from sopflow.signing.models import SigningKeyFile
+from sopflow.signing.signer import fingerprint, open_pkcs12
 
 #: a PKCS#12 file larger than this is refused before it is parsed
 MAX_PKCS12_BYTES = 64 * 1024

@@ -1,6 +1,6 @@
 """The engine's signing commands: register a certificate, show what a signing task signs, sign it.
 
-:class:`SigningCommands` is a mixin of :class:`sopflow.engine.Engine`. A *signing task* is a
+:class:`SigningCommands` is a mixin of :class:`sopflow.engine.boundary.Engine`. A *signing task* is a
 user task with the property ``sopflow.tanda_tangan`` naming the task-data variable that
 holds the .docx FileRef to sign (monev: ``laporan_final``); its PDF (made by the
 ``make_pdf`` job) is what gets signed. ``sopflow.tanda_tangan.hasil`` names the variable
@@ -23,23 +23,24 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from .. import authz, store
-from ..audit import AuditLog
-from ..command_log import logged_command
-from ..errors import InvalidForm, NotFound, TaskNotReady
-from ..jobs import pdf_jobs
-from ..models import Case, Document, ProcessVersion
-from ..task_rules import properties_of
-from . import certificates
-from .signer import Pkcs12Signer, SignerInfo, fingerprint
+from sopflow.access import authz
+from sopflow.audit.records import AuditLog
+from sopflow.engine.command_log import logged_command
+from sopflow.errors import InvalidForm, NotFound, TaskNotReady
+from sopflow.jobs import pdf_jobs
+from sopflow.persistence import store
+from sopflow.persistence.models import Case, Document, ProcessVersion
+from sopflow.process.task_rules import properties_of
+from sopflow.signing import certificates
+from sopflow.signing.signer import Pkcs12Signer, SignerInfo, fingerprint
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from ..case_run import CaseRun, Services
-    from ..commands import CaseOutcome
-    from ..db import Database
-    from ..settings import Settings
+    from sopflow.engine.case_run import CaseRun, Services
+    from sopflow.engine.commands import CaseOutcome
+    from sopflow.persistence.db import Database
+    from sopflow.settings import Settings
 
 SIGN_PROPERTY = "sopflow.tanda_tangan"
 RESULT_PROPERTY = "sopflow.tanda_tangan.hasil"
@@ -108,7 +109,7 @@ class SigningCommands:
         """Return the user's registered certificates, newest first (public facts only). Raises NotFound."""
         from sqlalchemy import select
 
-        from ..models import UserCertificate
+        from sopflow.persistence.models import UserCertificate
 
         with self.db.reading() as session:
             user = store.user(session, username)
@@ -122,7 +123,7 @@ class SigningCommands:
 
     def signing_elements(self, case_id: str) -> set[str]:
         """Return the BPMN ids of the signing tasks of the case's process version. Raises NotFound."""
-        from ..task_rules import iter_bpmn_task_specs
+        from sopflow.process.task_rules import iter_bpmn_task_specs
 
         with self.db.reading() as session:
             case = session.get(Case, case_id)
@@ -133,8 +134,8 @@ class SigningCommands:
 
     def is_ready_signing_task(self, task_id: str) -> bool:
         """Tell whether ``task_id`` is a ready signing task (its page is the signing page); cheap, no workflow."""
-        from ..models import HumanTask
-        from ..task_rules import iter_bpmn_task_specs
+        from sopflow.persistence.models import HumanTask
+        from sopflow.process.task_rules import iter_bpmn_task_specs
 
         with self.db.reading() as session:
             row = session.get(HumanTask, task_id)
@@ -152,7 +153,7 @@ class SigningCommands:
         ``gagal`` or ``belum``), ``certificate`` (the actor's current one, or None), ``signer``
         (name, NIP, title from the user record). Raises NotFound.
         """
-        from ..case_run import CaseRun
+        from sopflow.engine.case_run import CaseRun
 
         with self.db.reading() as session:
             row = store.task_row(session, task_id)
@@ -194,7 +195,7 @@ class SigningCommands:
         PDF still being made), InvalidForm (no certificate, expired certificate, wrong
         passphrase, no PDF); on any error nothing changes.
         """
-        from ..case_run import CaseRun
+        from sopflow.engine.case_run import CaseRun
 
         with self._command() as session:
             case = store.lock_case(session, store.task_row(session, cmd.task_id).case_id)
@@ -299,7 +300,7 @@ def _signer_info(user: Any) -> SignerInfo:
 
 
 def _find_task(run: CaseRun, task_id: str) -> Any:
-    from ..projection import find_task
+    from sopflow.engine.projection import find_task
 
     return find_task(run.workflow, task_id)
 

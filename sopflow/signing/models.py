@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..models import Base
+from sopflow.persistence.models import Base
 
 
 class SigningKeyFile(Base):
-    """The PKCS#12 file of a :class:`~sopflow.models.UserCertificate`, still encrypted with its passphrase.
+    """The PKCS#12 file of a :class:`~sopflow.persistence.models.UserCertificate`, still encrypted with its passphrase.
 
     The passphrase is never stored: it is typed at each signature. Migration 0013.
     """

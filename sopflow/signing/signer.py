@@ -27,7 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from ..errors import InvalidForm
+from sopflow.errors import InvalidForm
 
 T = TypeVar("T")
 SIGNATURE_FIELD = "TandaTanganElektronik"
@@ -113,7 +113,7 @@ class Pkcs12Signer:
         from pyhanko.sign.fields import SigSeedSubFilter
         from pyhanko.stamp import TextStampStyle
 
-        from .placement import stamp_position
+        from sopflow.signing.placement import stamp_position
 
         others = [_asn1(c.certificate) for c in self._bundle.additional_certs]  # the issuing chain, embedded in the CMS
         signer = signers.SimpleSigner.load_pkcs12_data(self._data, other_certs=others, passphrase=self._passphrase)

@@ -31,7 +31,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from .signer import outside_event_loop
+from sopflow.signing.signer import outside_event_loop
 
 SIGNED_EVENT = "document_signed"
 

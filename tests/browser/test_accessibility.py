@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from sopflow import ClaimTask, CompleteUserTask, Engine, StartInstance, Upload, tokens
+from sopflow import ClaimTask, CompleteUserTask, Engine, StartInstance, Upload
+from sopflow.access import tokens
 from sopflow.demo import DEMO_PASSWORD
-from sopflow.inbox import tasks_of_case
+from sopflow.queries.inbox import tasks_of_case
 from tests.browser.conftest import SCRIPT, LiveApp
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from sopflow.demo import DEMO_PASSWORD
-from sopflow.inbox import timeline_for_case
+from sopflow.queries.inbox import timeline_for_case
 from tests.browser.conftest import SCREENSHOTS, TIMEOUT_MS, LiveApp
 from tests.browser.test_diagrams import play_demo
 

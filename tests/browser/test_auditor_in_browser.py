@@ -13,7 +13,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from sopflow.demo import DEMO_PASSWORD, load_script, run_demo
-from sopflow.inbox import timeline_for_case
+from sopflow.queries.inbox import timeline_for_case
 from tests.browser.conftest import SCREENSHOTS, SCRIPT, LiveApp
 
 PERIODE = "2026-TW3"

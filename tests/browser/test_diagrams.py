@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
 from sopflow.demo import DEMO_PASSWORD, load_script, run_demo
-from sopflow.inbox import cases, timeline_for_case
+from sopflow.queries.inbox import cases, timeline_for_case
 from sopflow.settings import PROJECT_ROOT
 from tests.browser.conftest import SCRIPT, TIMEOUT_MS, LiveApp
 from webapp import create_app

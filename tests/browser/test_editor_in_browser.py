@@ -19,9 +19,11 @@ from docx import Document
 from lxml import etree
 from playwright.sync_api import Page, expect
 
-from sopflow import Settings, StartInstance, inbox, store
-from sopflow.calendar import load_calendar
+from sopflow import Settings, StartInstance
+from sopflow.calendar.working_days import load_calendar
 from sopflow.demo import DEMO_PASSWORD
+from sopflow.persistence import store
+from sopflow.queries import inbox
 from sopflow.settings import PROJECT_ROOT
 from tests.browser.conftest import SCREENSHOTS, LiveApp
 from tests.webapp.conftest import open_tasks, play_steps

@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 
 from handlers import isian_layout as layout
 from sopflow.demo import DEMO_PASSWORD
-from sopflow.inbox import case_summary, tasks_of_case, timeline_for_case
+from sopflow.queries.inbox import case_summary, tasks_of_case, timeline_for_case
 from sopflow.signing.test_ca import issue_pkcs12, make_ca
 from tests.browser.conftest import SCREENSHOTS, LiveApp
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from sopflow import ClaimTask, CompleteUserTask, StartInstance, Upload
 from sopflow.demo import DEMO_PASSWORD
-from sopflow.inbox import tasks_of_case
+from sopflow.queries.inbox import tasks_of_case
 from tests.browser.conftest import SCRIPT, LiveApp
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sopflow import Engine, Settings
-from sopflow.calendar import load_calendar
+from sopflow.calendar.working_days import load_calendar
 from sopflow.cli import main
 from sopflow.demo import load_script
 from sopflow.errors import DeploymentError

@@ -37,9 +37,9 @@ from typing import Any
 import pytest
 
 from sopflow import Database
+from sopflow.access.tokens import issue_token
+from sopflow.access.users import add_user
 from sopflow.settings import PROJECT_ROOT
-from sopflow.tokens import issue_token
-from sopflow.users import add_user
 from tests.deploy.servers import PgCluster, free_port, pg_cluster
 
 MESSAGE = "Basis data sedang tidak dapat dihubungi. Coba lagi sebentar lagi."

@@ -13,8 +13,8 @@ from alembic.script import ScriptDirectory
 
 from sopflow import Database, Settings
 from sopflow.cli import main
-from sopflow.db import alembic_config, head_revision, open_database
 from sopflow.errors import SchemaOutdated
+from sopflow.persistence.db import alembic_config, head_revision, open_database
 from webapp import create_app
 from webapp.cli import main as console_main
 

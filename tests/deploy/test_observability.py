@@ -20,9 +20,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from handlers.registry import register
 from sopflow import ClaimTask, CompleteUserTask, Engine, NotFound, Settings, StartInstance
 from sopflow.logs import configure_logging
+from sopflow.plugins import register
 from tests.webapp import conftest as web_fixtures
 from webapp import create_app
 
@@ -166,7 +166,7 @@ def test_request_id_round_trip_and_one_access_line_per_request(web, demo_users, 
 
 
 def test_api_request_is_logged_with_the_token_user(web, demo_users, engine: Engine) -> None:
-    from sopflow.tokens import issue_token
+    from sopflow.access.tokens import issue_token
 
     client, logs = web
     with engine.db.unit_of_work() as session:

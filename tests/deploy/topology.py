@@ -39,10 +39,10 @@ from sqlalchemy import text
 import handlers  # noqa: F401 - registers the real handlers for the in-process baseline
 from handlers import isian_layout as layout
 from sopflow import Database, Engine, Settings
+from sopflow.access.tokens import issue_token
 from sopflow.demo import ensure_users, load_script, run_demo, script_process_file, sign_open_tasks
 from sopflow.resources import builtin_samples_dir
 from sopflow.settings import PROJECT_ROOT
-from sopflow.tokens import issue_token
 from tests.deploy.servers import Api, Response, children, free_port, stop_processes
 
 SCRIPT_PATH = builtin_samples_dir() / "monev_kinerja" / "demo.json"

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 
 from sopflow import ClaimTask, CompleteUserTask, Engine, InvalidForm, StartInstance
 from sopflow.demo import DEMO_PASSWORD, ensure_users, load_script
+from sopflow.documents.pdf_export import converter_available
 from sopflow.jobs.pdf_jobs import MAKE_PDF
-from sopflow.pdf_export import converter_available
 from sopflow.settings import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
@@ -79,7 +79,7 @@ def pdf_jobs_of(engine: Engine, case_id: str) -> list[Any]:
     """Return the ``make_pdf`` job rows of a case."""
     from sqlalchemy import select
 
-    from sopflow.models import Job
+    from sopflow.persistence.models import Job
 
     with engine.db.reading() as session:
         return list(session.scalars(select(Job).where(Job.case_id == case_id, Job.kind == MAKE_PDF)).all())

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from sopflow.models import UserCertificate
+from sopflow.persistence.models import UserCertificate
 from sopflow.signing import RegisterCertificate
 from sopflow.signing.models import SigningKeyFile
 from sopflow.signing.test_ca import issue_pkcs12

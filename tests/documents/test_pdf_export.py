@@ -1,4 +1,4 @@
-"""sopflow.pdf_export: a real LibreOffice conversion to PDF/A-2b, its time bound, and LibreOffice missing."""
+"""sopflow.documents.pdf_export: a real LibreOffice conversion to PDF/A-2b, its time bound, and LibreOffice missing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 import docx
 import pytest
 
-from sopflow.pdf_export import PdfConversionFailed, PdfUnavailable, converter_available, docx_to_pdf
+from sopflow.documents.pdf_export import PdfConversionFailed, PdfUnavailable, converter_available, docx_to_pdf
 from tests.documents.support import require_libreoffice, sqlite_pass_only
 
 pytestmark = sqlite_pass_only

@@ -22,10 +22,10 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
 from sopflow import CompleteUserTask, Engine, InvalidForm, NotAssignee, TaskNotReady
+from sopflow.audit.history import export_bundle, verify_bundle
 from sopflow.cli import main
-from sopflow.history import export_bundle, verify_bundle
-from sopflow.inbox import archive_entries, documents_of_case
-from sopflow.models import AuditEvent, Base, Case, Document, Job
+from sopflow.persistence.models import AuditEvent, Base, Case, Document, Job
+from sopflow.queries.inbox import archive_entries, documents_of_case
 from sopflow.signing import RegisterCertificate, SignTask
 from sopflow.signing.signer import outside_event_loop
 from sopflow.signing.test_ca import issue_pkcs12

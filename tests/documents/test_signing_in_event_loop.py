@@ -16,7 +16,7 @@ import pytest
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 
-from sopflow.pdf_export import docx_to_pdf
+from sopflow.documents.pdf_export import docx_to_pdf
 from sopflow.settings import PROJECT_ROOT
 from sopflow.signing import Pkcs12Signer, SignerInfo
 from sopflow.signing.test_ca import issue_pkcs12, make_ca

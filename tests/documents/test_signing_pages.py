@@ -9,7 +9,7 @@ from io import BytesIO
 
 from sqlalchemy import select
 
-from sopflow.models import AuditEvent
+from sopflow.persistence.models import AuditEvent
 from sopflow.signing.test_ca import issue_pkcs12
 from tests.documents.support import csrf_token, login, play_to_signing, require_libreoffice, sqlite_pass_only
 from webapp import create_app

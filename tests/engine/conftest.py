@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.registry import HandlerError, register
 from sopflow import Engine, StartInstance
+from sopflow.plugins import HandlerError, register
 
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini.bpmn"

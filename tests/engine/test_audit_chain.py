@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from sopflow import CompleteUserTask, NotFound
-from sopflow.inbox import timeline_for_case, verify_audit_chain
+from sopflow.queries.inbox import timeline_for_case, verify_audit_chain
 
 
 @pytest.fixture

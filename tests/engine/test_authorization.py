@@ -14,8 +14,8 @@ from sopflow import (
     TaskNotReady,
     UnclaimTask,
 )
-from sopflow.inbox import timeline_for_case
-from sopflow.models import Case, HumanTask
+from sopflow.persistence.models import Case, HumanTask
+from sopflow.queries.inbox import timeline_for_case
 
 
 def snapshot(engine, case_id):

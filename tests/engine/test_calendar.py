@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sopflow import Engine, StartInstance
-from sopflow.calendar import WorkingCalendar, load_calendar
+from sopflow.calendar.working_days import WorkingCalendar, load_calendar
 from sopflow.settings import PROJECT_ROOT
 
 WITA = ZoneInfo("Asia/Makassar")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sopflow import CompleteUserTask, InvalidForm, NotFound, StartInstance
-from sopflow.inbox import documents_of_case, search_cases, tasks_for_user, tasks_of_case, timeline_for_case
-from sopflow.models import Case
+from sopflow.persistence.models import Case
+from sopflow.queries.inbox import documents_of_case, search_cases, tasks_for_user, tasks_of_case, timeline_for_case
 
 
 def only(tasks, element):

@@ -12,11 +12,11 @@ import json
 import pytest
 
 from sopflow import CompleteUserTask, InvalidForm, NotAssignee, StageUpload, StartInstance, Upload
-from sopflow.case_queries import case_steps, timeline_for_case, verify_audit_chain
+from sopflow.audit.replay import replay_case
 from sopflow.demo import ensure_users, load_script
-from sopflow.inbox import case_summary, tasks_of_case
-from sopflow.models import Case
-from sopflow.replay import replay_case
+from sopflow.persistence.models import Case
+from sopflow.queries.cases import case_steps, timeline_for_case, verify_audit_chain
+from sopflow.queries.inbox import case_summary, tasks_of_case
 from sopflow.settings import PROJECT_ROOT
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from sopflow import ClaimTask, CompleteUserTask, SopflowError
-from sopflow.inbox import timeline_for_case
+from sopflow.queries.inbox import timeline_for_case
 
 
 def run_together(actions):

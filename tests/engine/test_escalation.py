@@ -6,8 +6,8 @@ import time
 from datetime import datetime, timedelta
 
 from sopflow import Engine, StartInstance
-from sopflow.inbox import escalations_for_user, overview, tasks_for_user, timeline_for_case
-from sopflow.scheduler import InProcessScheduler
+from sopflow.jobs.scheduler import InProcessScheduler
+from sopflow.queries.inbox import escalations_for_user, overview, tasks_for_user, timeline_for_case
 
 
 class Clock:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 
 from sopflow import CompleteUserTask, PermissionDenied, RetryFailedStep, SopflowError, TaskNotReady
-from sopflow import case_run as case_run_module
-from sopflow import store as store_module
-from sopflow.inbox import case_summary, documents_of_case, tasks_of_case, timeline_for_case
-from sopflow.models import Case
+from sopflow.engine import case_run as case_run_module
+from sopflow.persistence import store as store_module
+from sopflow.persistence.models import Case
+from sopflow.queries.inbox import case_summary, documents_of_case, tasks_of_case, timeline_for_case
 
 
 def test_handler_error_keeps_step_failed_with_message_and_data(engine, start):

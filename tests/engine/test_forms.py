@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sopflow import CompleteUserTask, InvalidForm, Upload
-from sopflow.inbox import documents_of_case, timeline_for_case
-from sopflow.models import Case
+from sopflow.persistence.models import Case
+from sopflow.queries.inbox import documents_of_case, timeline_for_case
 
 
 def state_of(engine, case_id):

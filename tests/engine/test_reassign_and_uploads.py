@@ -14,9 +14,9 @@ from sopflow import (
     TaskClaimedByOther,
     Upload,
 )
-from sopflow.inbox import documents_of_case, task_detail, timeline_for_case
-from sopflow.tokens import issue_token, revoke_tokens, user_for_token
-from sopflow.users import add_user
+from sopflow.access.tokens import issue_token, revoke_tokens, user_for_token
+from sopflow.access.users import add_user
+from sopflow.queries.inbox import documents_of_case, task_detail, timeline_for_case
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from sopflow import CompleteUserTask, RetryFailedStep
-from sopflow.replay import replay_case
+from sopflow.audit.replay import replay_case
 
 from .test_audit_chain import tampering
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from sopflow.inbox import timeline_for_case
-from sopflow.replay import ReplayReport, replay_case
-from sopflow.runtime_versions import REPLAY_DISTRIBUTIONS, current_versions, differences
+from sopflow.audit.replay import ReplayReport, replay_case
+from sopflow.engine.runtime_versions import REPLAY_DISTRIBUTIONS, current_versions, differences
+from sopflow.queries.inbox import timeline_for_case
 
 
 def test_a_case_records_the_versions_it_started_with(engine, start):

@@ -9,11 +9,11 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from handlers.registry import HandlerContext
 from sopflow import CompleteUserTask, ExpressionRejected, InvalidProcess
-from sopflow.sandbox import SandboxEnvironment
-from sopflow.script_engine import SopflowScriptEngine
-from sopflow.spec_loader import build_definition
+from sopflow.engine.sandbox import SandboxEnvironment
+from sopflow.engine.script_engine import SopflowScriptEngine
+from sopflow.plugins import HandlerContext
+from sopflow.process.spec_loader import build_definition
 
 MINI = Path(__file__).parent / "data" / "mini.bpmn"
 ESCAPES = [

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from SpiffWorkflow.util.task import TaskState
 
-from sopflow import serializer, store
+from sopflow.engine import serializer
+from sopflow.persistence import store
 
 
 def _workflow(engine, mini):

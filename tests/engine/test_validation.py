@@ -9,8 +9,8 @@ import pytest
 
 from sopflow import InvalidProcess
 from sopflow.cli import main
+from sopflow.process.spec_loader import load_process_file
 from sopflow.settings import PROJECT_ROOT
-from sopflow.spec_loader import load_process_file
 
 DATA = Path(__file__).parent / "data"
 

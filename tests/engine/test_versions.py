@@ -20,8 +20,8 @@ from sopflow import (
     StartInstance,
 )
 from sopflow.cli import main
-from sopflow.inbox import diff_versions, draft_of, timeline_for_case, version_detail
-from sopflow.models import AuditEvent, Case, ProcessVersion
+from sopflow.persistence.models import AuditEvent, Case, ProcessVersion
+from sopflow.queries.inbox import diff_versions, draft_of, timeline_for_case, version_detail
 
 MINI_XML = (Path(__file__).parent / "data" / "mini.bpmn").read_text(encoding="utf-8")
 ROOT = Path(__file__).resolve().parents[2]

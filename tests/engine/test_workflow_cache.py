@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sopflow import ClaimTask, CompleteUserTask, Engine
-from sopflow.history import case_at
-from sopflow.inbox import timeline_for_case
-from sopflow.workflow_cache import WorkflowCache
+from sopflow.audit.history import case_at
+from sopflow.engine.workflow_cache import WorkflowCache
+from sopflow.queries.inbox import timeline_for_case
 
 
 def _task(outcome, element: str, unit: str | None = None) -> str:

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from handlers import isian_layout as layout
-from handlers.registry import HandlerContext, HandlerError
+from sopflow.plugins import HandlerContext, HandlerError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ import pytest
 from handlers import isian_layout as layout
 from handlers.aggregate_performance_data import aggregate_performance_data
 from handlers.generate_format_isian import generate_format_isian
-from handlers.registry import HandlerError
+from sopflow.plugins import HandlerError
 
 PERIODE = "2026-TW3"
 

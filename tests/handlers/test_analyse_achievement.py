@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.analyse_achievement import analyse_achievement
-from handlers.registry import HandlerError
+from sopflow.plugins import HandlerError
 
 
 def make_rekap(periode: str, values: dict[str, list[float]], serap: dict[str, tuple[int, int]] | None = None) -> dict:

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from handlers.evaluasi_tahunan import aggregate_annual_performance
-from handlers.registry import HandlerContext, HandlerError
-from sopflow.files import CommandFiles, FileStore
+from sopflow.engine.files import CommandFiles, FileStore
+from sopflow.plugins import HandlerContext, HandlerError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from handlers.archive_documents import archive_documents
-from handlers.registry import HandlerError
+from sopflow.plugins import HandlerError
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -7,7 +7,7 @@ import pytest
 from handlers.angka import format_angka, format_persen, format_rupiah, format_selisih
 from handlers.capaian import hitung_capaian, kategori, load_bands, melampaui_target, penyerapan
 from handlers.periode import parse_periode
-from handlers.registry import HandlerError
+from sopflow.plugins import HandlerError
 
 
 def test_periode_parts_and_label():

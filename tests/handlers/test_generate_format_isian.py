@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from handlers import isian_layout as layout
 from handlers.generate_format_isian import generate_format_isian
-from handlers.registry import HandlerError
+from sopflow.plugins import HandlerError
 
 PERIODE = "2026-TW3"
 BIDANG = ["Sekretariat", "Informasi dan Komunikasi Publik", "Aplikasi Informatika", "Statistik", "Persandian"]

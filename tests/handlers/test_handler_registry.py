@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers import registry
+from sopflow.plugins import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,13 +44,13 @@ HEAVY = ("matplotlib", "docxtpl", "openpyxl", "docx", "pyhanko", "pdfplumber")
 
 def test_starting_the_engine_loads_no_document_library_until_a_handler_runs():
     probe = (
-        "import sys, sopflow.engine\n"
+        "import sys, sopflow.engine.boundary\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
-        "from handlers import registry\n"
+        "from sopflow.plugins import registry\n"
         "registry.get('render_report_docx')\n"
         "print('docxtpl' in sys.modules)\n"
     )
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     before, after = found.stdout.split()
-    assert before == "[]", f"import sopflow.engine loaded {before}"
+    assert before == "[]", f"import sopflow.engine.boundary loaded {before}"
     assert after == "True"  # the operator's module is imported on first use (entry point)

@@ -6,7 +6,7 @@ import pytest
 
 from handlers.check_jadwal_monev import check_jadwal_monev
 from handlers.merge_monitoring_results import merge_monitoring_results
-from handlers.registry import HandlerError
+from sopflow.plugins import HandlerError
 
 
 @pytest.fixture

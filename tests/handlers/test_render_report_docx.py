@@ -11,8 +11,8 @@ from docx import Document
 
 from handlers.analyse_achievement import analyse_achievement
 from handlers.merge_monitoring_results import merge_monitoring_results
-from handlers.registry import HandlerError
 from handlers.render_report_docx import render_report_docx
+from sopflow.plugins import HandlerError
 
 PERIODE = "2026-TW3"
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,7 +193,7 @@ def test_chapters_daftar_isi_and_page_numbers(final_document):
 def test_dasar_hukum_and_signer_come_from_the_sop_and_the_user_record(files, config, rekap):
     from dataclasses import replace
 
-    from handlers.registry import HandlerContext, Person
+    from sopflow.plugins import HandlerContext, Person
 
     class OneHead:
         def get(self, username):

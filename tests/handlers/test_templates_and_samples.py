@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from handlers import isian_layout as layout
 from handlers.generate_format_isian import generate_format_isian
-from handlers.registry import HandlerContext
+from sopflow.plugins import HandlerContext
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,8 @@ import zipfile
 import pytest
 
 from handlers import isian_layout as layout
-from handlers.registry import HandlerError
 from handlers.validate_lembar_isian import validate_lembar_isian
+from sopflow.plugins import HandlerError
 
 PERIODE = "2026-TW3"
 

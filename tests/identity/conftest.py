@@ -29,8 +29,8 @@ from flask.testing import FlaskClient
 from ldap3 import MODIFY_ADD, MODIFY_DELETE, Connection, Server
 
 from sopflow import Database, Engine, Settings, StartInstance
+from sopflow.access.users import add_user
 from sopflow.settings import PROJECT_ROOT
-from sopflow.users import add_user
 from webapp import create_app
 
 HERE = Path(__file__).resolve().parent

@@ -8,11 +8,12 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from sopflow import ClaimTask, CompleteUserTask, Engine, tokens
+from sopflow import ClaimTask, CompleteUserTask, Engine
+from sopflow.access import tokens
+from sopflow.access.users import add_user
 from sopflow.identity.events import IDENTITY_CHAIN
 from sopflow.identity.ldap_directory import LdapDirectory
-from sopflow.models import AuditEvent, HumanTask, User
-from sopflow.users import add_user
+from sopflow.persistence.models import AuditEvent, HumanTask, User
 from webapp import create_app
 
 from .conftest import BREAK_GLASS, BREAK_GLASS_PASSWORD, PASSWORD, login

@@ -24,10 +24,10 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from sopflow import ClaimTask, CompleteUserTask, Database, Engine, Settings, StartInstance
+from sopflow.access.users import add_user
 from sopflow.identity.events import IDENTITY_CHAIN
-from sopflow.models import AuditEvent, HumanTask, User
+from sopflow.persistence.models import AuditEvent, HumanTask, User
 from sopflow.settings import PROJECT_ROOT
-from sopflow.users import add_user
 from webapp import create_app
 
 from .conftest import (

@@ -9,9 +9,9 @@ from ldap3 import Connection, Server
 from sqlalchemy import select, text
 
 from sopflow import ClaimTask, Database, Engine, Settings
-from sopflow.audit_verify import verify_database
+from sopflow.audit.verify import verify_database
 from sopflow.identity.events import IDENTITY_CHAIN
-from sopflow.models import AuditEvent, Case, HumanTask, User
+from sopflow.persistence.models import AuditEvent, Case, HumanTask, User
 from webapp.cli import main as console_main
 
 from .conftest import BASE, MAPPING, SERVICE_DN, SERVICE_PASSWORD, Slapd, login

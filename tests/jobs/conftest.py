@@ -28,8 +28,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from sopflow import Engine, Settings
-from sopflow.inbox import timeline_for_case
-from sopflow.models import Job, User
+from sopflow.persistence.models import Job, User
+from sopflow.queries.inbox import timeline_for_case
 from tests.engine.conftest import MINI, mini, start
 
 __all__ = ["MINI", "mini", "start"]

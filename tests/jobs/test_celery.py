@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from sopflow import CompleteUserTask, Engine, StartInstance
-from sopflow.case_run import now_utc
+from sopflow.engine.case_run import now_utc
 from sopflow.jobs.celery_app import create_celery
 from sopflow.jobs.outbox import ADVANCE_CASE
 from sopflow.jobs.transport import CeleryTransport

@@ -10,7 +10,7 @@ import pytest
 
 from sopflow import ClaimTask, CompleteUserTask, Engine, StartInstance
 from sopflow.jobs.outbox import SEND_EMAIL
-from sopflow.models import Notification
+from sopflow.persistence.models import Notification
 
 from .conftest import MINI, SmtpServer, deactivate, free_port, jobs_of_kind, set_email, with_smtp
 

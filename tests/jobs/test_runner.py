@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import text
 
 from sopflow import CompleteUserTask, InvalidForm, PermissionDenied, StartInstance, TaskNotReady
-from sopflow.inbox import documents_of_case
 from sopflow.jobs.outbox import ADVANCE_CASE
 from sopflow.jobs.runner import BACKOFF_SECONDS
-from sopflow.models import Case
+from sopflow.persistence.models import Case
+from sopflow.queries.inbox import documents_of_case
 
 from .conftest import events_of, job_row
 

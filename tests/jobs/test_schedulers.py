@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from sopflow import ClaimTask, CompleteUserTask, Engine, StartInstance
-from sopflow.models import HumanTask, Notification, TaskAlert
+from sopflow.persistence.models import HumanTask, Notification, TaskAlert
 
 from .conftest import REPO, Clock, events_of, set_email, with_smtp, worker_env
 

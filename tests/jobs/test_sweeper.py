@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sopflow import CompleteUserTask, StartInstance
 from sopflow.jobs import timers
 from sopflow.jobs.timers import RESEND_AFTER
-from sopflow.models import Job
+from sopflow.persistence.models import Job
 
 from .conftest import job_row
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sopflow.errors import InvalidForm
-from sopflow.scaffold import new_sop
+from sopflow.plugins.scaffold import new_sop
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")
 SOPFLOW = str(Path(sys.executable).with_name("sopflow"))

@@ -8,10 +8,10 @@ import zipfile
 
 import pytest
 
+from sopflow.audit.history import case_at, export_bundle, verify_bundle
+from sopflow.audit.replay import replay_case
 from sopflow.cli import main
-from sopflow.history import case_at, export_bundle, verify_bundle
-from sopflow.inbox import timeline_for_case
-from sopflow.replay import replay_case
+from sopflow.queries.inbox import timeline_for_case
 from sopflow.settings import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"

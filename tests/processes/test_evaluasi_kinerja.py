@@ -25,11 +25,11 @@ from openpyxl import load_workbook
 
 from sopflow import Database, Engine, InvalidForm, Settings, StartInstance
 from sopflow.demo import load_script, run_demo
-from sopflow.inbox import archive_entries, documents_of_case, tasks_of_case
-from sopflow.models import Case
+from sopflow.persistence.models import Case
+from sopflow.process.spec_loader import load_process_file
+from sopflow.queries.inbox import archive_entries, documents_of_case, tasks_of_case
 from sopflow.settings import PROJECT_ROOT
-from sopflow.sop_document import render_sop_document
-from sopflow.spec_loader import load_process_file
+from sopflow.sopdoc.document import render_sop_document
 from tests.webapp.conftest import csrf_token, post
 from webapp import create_app
 

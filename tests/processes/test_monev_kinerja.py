@@ -10,8 +10,8 @@ from docx import Document as DocxDocument
 from sopflow import InvalidForm, StartInstance
 from sopflow.cli import main
 from sopflow.demo import load_script
-from sopflow.inbox import archive_entries, case_summary, cases, tasks_of_case, timeline_for_case
-from sopflow.models import Case
+from sopflow.persistence.models import Case
+from sopflow.queries.inbox import archive_entries, case_summary, cases, tasks_of_case, timeline_for_case
 from sopflow.settings import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"

@@ -11,11 +11,11 @@ import pytest
 from docx import Document
 from lxml import etree
 
-from handlers import registry
+from sopflow.plugins import registry
+from sopflow.process.spec_loader import NSMAP, load_process_file
 from sopflow.settings import PROJECT_ROOT
-from sopflow.sop_document import render_sop_document
-from sopflow.sop_steps import collect_steps, format_tanggal
-from sopflow.spec_loader import NSMAP, load_process_file
+from sopflow.sopdoc.document import render_sop_document
+from sopflow.sopdoc.steps import collect_steps, format_tanggal
 
 MONEV = PROJECT_ROOT / "processes" / "monev_kinerja.bpmn"
 MINI = PROJECT_ROOT / "tests" / "engine" / "data" / "mini.bpmn"

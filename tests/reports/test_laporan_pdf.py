@@ -19,7 +19,7 @@ import pdfplumber
 import pytest
 from lxml import etree
 
-from sopflow.pdf_export import docx_to_pdf
+from sopflow.documents.pdf_export import docx_to_pdf
 from tests.reports.laporan_demo import demo_final_report
 
 pytestmark = [

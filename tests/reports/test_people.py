@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sopflow.models import User
-from sopflow.people import DirectoryPeople
-from sopflow.users import add_user
+from sopflow.access.people import DirectoryPeople
+from sopflow.access.users import add_user
+from sopflow.persistence.models import User
 
 
 def _add(session, username, **kwargs):

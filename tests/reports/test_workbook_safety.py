@@ -21,10 +21,10 @@ from openpyxl import load_workbook
 
 from handlers import isian_layout as layout
 from sopflow import StartInstance
-from sopflow.case_access import check_may_view_case, visible_documents
-from sopflow.commands import ClaimTask, CompleteUserTask, Upload
+from sopflow.access.case_access import check_may_view_case, visible_documents
 from sopflow.demo import ensure_users, load_script, script_process_file
-from sopflow.inbox import documents_of_case
+from sopflow.engine.commands import ClaimTask, CompleteUserTask, Upload
+from sopflow.queries.inbox import documents_of_case
 from sopflow.settings import PROJECT_ROOT
 
 SAMPLES = PROJECT_ROOT / "samples" / "monev_kinerja"

@@ -18,8 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from sopflow import ClaimTask, Database, Engine, UnclaimTask
-from sopflow.audit_chain import ChainReport
-from sopflow.audit_verify import verify_database
+from sopflow.audit.chain import ChainReport
+from sopflow.audit.verify import verify_database
 
 _PERIODE = itertools.count(1)
 

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from sopflow.audit_checkpoint import KEY_FILE, LATEST_FILE, PUBLIC_KEY_FILE, create_checkpoint
+from sopflow.audit.checkpoint import KEY_FILE, LATEST_FILE, PUBLIC_KEY_FILE, create_checkpoint
+from sopflow.audit.history import export_bundle, verify_bundle
 from sopflow.cli import main
-from sopflow.history import export_bundle, verify_bundle
-from sopflow.models import AuditCheckpoint, AuditHead
+from sopflow.persistence.models import AuditCheckpoint, AuditHead
 from tests.engine.conftest import mini, start
 from tests.security.audit_tamper import as_attacker, busy_case, count, delete_case, reasons, verify
 
@@ -225,7 +225,7 @@ def test_bundle_carries_anchor_checkpoint_and_key_and_verifies_offline(engine, s
     assert "utuh" in capsys.readouterr().out
 
     other_instance = tmp_path / "lain"
-    from sopflow.audit_checkpoint import public_pem, signing_key
+    from sopflow.audit.checkpoint import public_pem, signing_key
 
     foreign = public_pem(signing_key(other_instance).public_key())
     assert any("bukan kunci yang dipercaya" in r for r in reasons(verify_bundle(bundle, foreign)))

@@ -19,9 +19,9 @@ import zipfile
 import pytest
 from sqlalchemy import text
 
-from sopflow.authz import ROLE_AUDITOR
+from sopflow.access.authz import ROLE_AUDITOR
+from sopflow.audit.history import export_bundle, verify_bundle
 from sopflow.cli import main
-from sopflow.history import export_bundle, verify_bundle
 from tests.engine.conftest import mini, start
 from tests.security.audit_tamper import as_attacker, busy_case, verify
 from tests.webapp.conftest import app, client, clock, login_as

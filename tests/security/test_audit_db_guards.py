@@ -23,8 +23,8 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
 from sopflow import ClaimTask, CompleteUserTask, Database, Engine, Settings, StartInstance
-from sopflow.audit_checkpoint import create_checkpoint
-from sopflow.users import add_user
+from sopflow.access.users import add_user
+from sopflow.audit.checkpoint import create_checkpoint
 from tests.engine.conftest import MINI, mini, start
 from tests.security.audit_tamper import busy_case, verify
 

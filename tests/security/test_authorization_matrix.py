@@ -22,10 +22,12 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from sopflow import Database, Engine, Settings, StartInstance, inbox, tokens
+from sopflow import Database, Engine, Settings, StartInstance
+from sopflow.access import tokens
+from sopflow.access.users import add_user
 from sopflow.demo import DEMO_PASSWORD, ensure_users, load_script
+from sopflow.queries import inbox
 from sopflow.settings import PROJECT_ROOT
-from sopflow.users import add_user
 from tests.webapp.conftest import SAMPLES, SCRIPT, Clock, csrf_token, play_steps
 from webapp import create_app
 

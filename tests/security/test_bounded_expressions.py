@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from handlers.registry import register
 from sopflow import CompleteUserTask, ExpressionRejected, InvalidProcess, StartInstance
-from sopflow.models import AuditEvent
-from sopflow.sandbox import SandboxEnvironment
-from sopflow.spec_loader import build_definition
+from sopflow.engine.sandbox import SandboxEnvironment
+from sopflow.persistence.models import AuditEvent
+from sopflow.plugins import register
+from sopflow.process.spec_loader import build_definition
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "engine" / "data" / "mini.bpmn"
@@ -52,7 +52,7 @@ def _evaluate_isolated(expression: str, data: dict, script: bool = False) -> str
         f"""
         import json, sys
         from sopflow.errors import ExpressionRejected
-        from sopflow.sandbox import SandboxEnvironment
+        from sopflow.engine.sandbox import SandboxEnvironment
         data = json.loads(sys.stdin.read())
         env = SandboxEnvironment()
         try:

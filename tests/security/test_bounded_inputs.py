@@ -89,7 +89,7 @@ def test_a_zip_bomb_is_refused_by_the_form_validator_before_parsing(bomb: Path):
         import hashlib, json
         from datetime import datetime
         from pathlib import Path
-        from handlers.registry import HandlerContext, HandlerError
+        from sopflow.plugins import HandlerContext, HandlerError
         from handlers.validate_lembar_isian import validate_lembar_isian
 
         class Files:

@@ -19,8 +19,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from sopflow import Settings, tokens
-from sopflow.history import MAX_BUNDLE_MEMBER_BYTES, verify_bundle
+from sopflow import Settings
+from sopflow.access import tokens
+from sopflow.audit.history import MAX_BUNDLE_MEMBER_BYTES, verify_bundle
 from webapp import create_app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from sopflow import Settings, tokens
+from sopflow import Settings
+from sopflow.access import tokens
 from sopflow.settings import PROJECT_ROOT
 from tests.deploy.servers import free_port, port_open, redis_server, stop_process
 from tests.webapp.conftest import csrf_token

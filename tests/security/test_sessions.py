@@ -17,7 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from sopflow import Settings, users
+from sopflow import Settings
+from sopflow.access import users
 from tests.webapp import conftest as web
 from tests.webapp.conftest import csrf_token, post
 from webapp import create_app

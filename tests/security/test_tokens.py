@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from sopflow import tokens
+from sopflow.access import tokens
 from sopflow.cli import main as cli
-from sopflow.db import Database, alembic_config
-from sopflow.models import ApiToken
+from sopflow.persistence.db import Database, alembic_config
+from sopflow.persistence.models import ApiToken
 from tests.webapp import conftest as web
 from tests.webapp.conftest import post
 

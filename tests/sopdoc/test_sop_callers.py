@@ -13,9 +13,9 @@ from PIL import Image
 
 from sopflow.cli import main
 from sopflow.settings import Settings
-from sopflow.sop_logo import placeholder_logo
-from sopflow.sop_publication import publish_date
-from sopflow.sop_steps import format_tanggal
+from sopflow.sopdoc.logo import placeholder_logo
+from sopflow.sopdoc.publication import publish_date
+from sopflow.sopdoc.steps import format_tanggal
 from tests.sopdoc.test_sop_pdf import LARGE
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")
@@ -53,8 +53,8 @@ def test_missing_logo_file_stops_start_up_with_its_name(tmp_path, monkeypatch, c
 
 
 def test_without_a_logo_the_placeholder_is_used(tmp_path):
-    from sopflow.sop_document import render_sop_document
-    from sopflow.spec_loader import load_process_file
+    from sopflow.process.spec_loader import load_process_file
+    from sopflow.sopdoc.document import render_sop_document
 
     document = Document(io.BytesIO(render_sop_document(load_process_file(LARGE))))
     blobs = [part.blob for part in document.part.related_parts.values() if part.content_type.startswith("image/")]

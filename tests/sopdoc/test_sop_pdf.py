@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from sopflow.pdf_export import docx_to_pdf
+from sopflow.documents.pdf_export import docx_to_pdf
+from sopflow.process.spec_loader import load_process_file
 from sopflow.settings import PROJECT_ROOT
-from sopflow.sop_document import render_sop_document
-from sopflow.sop_steps import collect_steps, lane_order
-from sopflow.spec_loader import load_process_file
+from sopflow.sopdoc.document import render_sop_document
+from sopflow.sopdoc.steps import collect_steps, lane_order
 from tests.sopdoc.pdfcheck import (
     TOUCH,
     docx_words,

@@ -15,7 +15,7 @@ from PIL import Image
 from sopflow import Engine
 from sopflow.demo import DEMO_PASSWORD, ensure_users, load_script
 from sopflow.settings import PROJECT_ROOT
-from sopflow.sop_steps import format_tanggal
+from sopflow.sopdoc.steps import format_tanggal
 from tests.webapp.conftest import SCRIPT, csrf_token
 from webapp import create_app
 

@@ -15,8 +15,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from sopflow import ClaimTask, CompleteUserTask, Engine, Settings, StartInstance, inbox
+from sopflow import ClaimTask, CompleteUserTask, Engine, Settings, StartInstance
 from sopflow.demo import DEMO_PASSWORD, ensure_users, load_script
+from sopflow.queries import inbox
 from sopflow.settings import PROJECT_ROOT
 from webapp import create_app
 

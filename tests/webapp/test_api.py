@@ -19,8 +19,10 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate as validate_openapi
 from sqlalchemy import select
 
-from sopflow import HandlerFailed, StaleInstance, inbox, tokens
-from sopflow.models import User
+from sopflow import HandlerFailed, StaleInstance
+from sopflow.access import tokens
+from sopflow.persistence.models import User
+from sopflow.queries import inbox
 from sopflow.settings import PROJECT_ROOT
 from webapp import api
 from webapp.openapi import openapi_document

@@ -18,8 +18,9 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from sopflow import inbox, tokens
-from sopflow.users import add_user
+from sopflow.access import tokens
+from sopflow.access.users import add_user
+from sopflow.queries import inbox
 
 CLAIMERS = 50
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 
-from sopflow import audit_timeline
+from sopflow.audit import timeline as audit_timeline
 from tests.webapp.test_auditor import cases, events_of, html  # noqa: F401 (cases is a fixture)
 
 _ROW = re.compile(r'<tr id="event-(\d+)" class="([^"]*)" data-testid="audit-event" data-seq="\d+"\s+data-kind="(\w+)"')

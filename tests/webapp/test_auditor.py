@@ -21,7 +21,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from sopflow import ClaimTask, Engine, history, inbox, tokens
+from sopflow import ClaimTask, Engine
+from sopflow.access import tokens
+from sopflow.audit import history
+from sopflow.queries import inbox
 from tests.engine.test_audit_chain import tampering
 from tests.webapp.conftest import csrf_token, post
 

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from handlers import registry
-from sopflow import StartInstance, tokens
-from sopflow.models import HumanTask
+from sopflow import StartInstance
+from sopflow.access import tokens
+from sopflow.persistence.models import HumanTask
+from sopflow.plugins import registry
 from sopflow.settings import PROJECT_ROOT
 
 from .conftest import SAMPLES

@@ -11,7 +11,7 @@ import pytest
 from docx import Document
 from flask.testing import FlaskClient
 
-from sopflow import inbox
+from sopflow.queries import inbox
 from sopflow.settings import PROJECT_ROOT
 
 from .conftest import csrf_token, post

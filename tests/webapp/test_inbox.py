@@ -8,7 +8,8 @@ from io import BytesIO
 
 import pytest
 
-from sopflow import ClaimTask, CompleteUserTask, inbox
+from sopflow import ClaimTask, CompleteUserTask
+from sopflow.queries import inbox
 from tests.webapp.conftest import SAMPLES, open_tasks, play_steps, post
 
 STEP1 = {"disposisi": "Mohon setiap Bidang mengisi format isian paling lambat 2 hari kerja."}

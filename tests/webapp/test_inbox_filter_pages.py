@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
-from sopflow import ClaimTask, StartInstance, inbox, tokens
-from sopflow.models import HumanTask
+from sopflow import ClaimTask, StartInstance
+from sopflow.access import tokens
+from sopflow.persistence.models import HumanTask
+from sopflow.queries import inbox
 
 from .conftest import SAMPLES, open_tasks, play_steps
 

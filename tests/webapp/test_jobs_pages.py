@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from handlers.registry import register
-from sopflow import Engine, Settings, StartInstance, tokens
+from sopflow import Engine, Settings, StartInstance
+from sopflow.access import tokens
+from sopflow.plugins import register
 from tests.engine.conftest import MINI, mini, start
 from tests.webapp.conftest import post
 from webapp import create_app

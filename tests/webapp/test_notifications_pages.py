@@ -18,7 +18,8 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 
-from sopflow import Engine, Settings, tokens
+from sopflow import Engine, Settings
+from sopflow.access import tokens
 from tests.webapp.conftest import csrf_token, play_steps, post
 from webapp import create_app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sopflow import tokens
+from sopflow.access import tokens
 
 from .conftest import play_steps
 

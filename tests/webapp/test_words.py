@@ -9,10 +9,11 @@ import re
 
 import pytest
 
-from sopflow import ClaimTask, CompleteUserTask, StartInstance, inbox
+from sopflow import ClaimTask, CompleteUserTask, StartInstance
 from sopflow.demo import fill_texts, load_script, report_events
+from sopflow.engine.sandbox import ExpressionFailed, SandboxEnvironment
 from sopflow.errors import ExpressionRejected
-from sopflow.sandbox import ExpressionFailed, SandboxEnvironment
+from sopflow.queries import inbox
 from webapp.forms import parse_submission
 
 from .conftest import SAMPLES, SCRIPT, open_tasks, play_steps, post

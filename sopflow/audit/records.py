@@ -1,0 +1,102 @@
+"""Audit records: collected while a command runs, appended in the same transaction.
+
+Handlers and views never write audit rows; the engine's hooks feed :class:`AuditLog`.
+:meth:`AuditLog.write` also moves the case's anchor (:mod:`sopflow.audit.anchor`) to the
+new head in that transaction, so a later verification notices events cut off the end.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from sopflow.audit.anchor import advance_head, lock_head
+from sopflow.audit.chain import event_hash
+from sopflow.persistence.models import AuditEvent
+
+#: who does the automatic steps (service and script tasks, gateways);
+#: same value as ``sopflow.calendar.escalation.SYSTEM_ACTOR``
+SYSTEM_ACTOR = "sistem"
+#: event kinds of automatic steps: recorded as done by :data:`SYSTEM_ACTOR`, with ``data.dipicu_oleh``
+#: naming the user whose command ran them (the README's audit format)
+AUTOMATIC_KINDS = frozenset({"service_run", "service_failed", "script_run", "gateway_passed"})
+#: event kinds that record a refused submission; they change nothing in the case (replay skips them)
+REFUSAL_KINDS = frozenset({"upload_rejected", "form_refused"})
+
+
+def jsonable(value: Any) -> Any:
+    """Return a JSON-safe copy of ``value`` (dates and decimals become strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+@dataclass
+class AuditRecord:
+    """One event before it is written: what happened, who did it, on which task."""
+
+    kind: str
+    actor: str
+    at: datetime
+    task_id: str | None = None
+    element_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AuditLog:
+    """The events of one command, in the order they happened."""
+
+    actor: str
+    now: datetime
+    records: list[AuditRecord] = field(default_factory=list)
+    #: the user whose command made a job run these events (job path; the log's actor is then "sistem")
+    triggered_by: str | None = None
+
+    def add(self, event: str, task_id: str | None = None, element_id: str | None = None, /, **data: Any) -> None:
+        """Record an event of kind ``event`` for this command; ``data`` is its JSON payload.
+
+        An automatic step (:data:`AUTOMATIC_KINDS`) is recorded as done by :data:`SYSTEM_ACTOR`
+        with ``dipicu_oleh`` = the user who triggered it, whether it ran inside that user's
+        command (e.g. at start) or later in a job.
+        """
+        actor = self.actor
+        if event in AUTOMATIC_KINDS:
+            data["dipicu_oleh"] = self.trigger()
+            actor = SYSTEM_ACTOR
+        self.records.append(AuditRecord(event, actor, self.now, task_id, element_id, jsonable(data)))
+
+    def trigger(self) -> str | None:
+        """Return the user on whose behalf this command runs: the triggering user of a job, else the actor."""
+        return self.triggered_by or (self.actor if self.actor != SYSTEM_ACTOR else None)
+
+    def write(self, session: Session, case_id: str) -> list[AuditEvent]:
+        """Append the records to the case's events and move its anchor (call under the case lock); flush, no commit."""
+        if not self.records:
+            return []
+        head, seq, prev = lock_head(session, case_id)
+        rows = []
+        for rec in self.records:
+            seq += 1
+            fields = {
+                "case_id": case_id,
+                "seq": seq,
+                "at": rec.at,
+                "actor": rec.actor,
+                "kind": rec.kind,
+                "task_id": rec.task_id,
+                "element_id": rec.element_id,
+                "data": rec.data,
+            }
+            digest = event_hash(fields, prev)
+            rows.append({**fields, "prev_hash": prev, "hash": digest})
+            prev = digest
+        session.flush()  # whatever the command changed goes first, as before
+        # one multi-row INSERT (executemany), not one INSERT ... RETURNING per event
+        session.execute(insert(AuditEvent), rows)
+        advance_head(session, head, case_id, seq, prev, self.now)
+        self.records.clear()
+        return [AuditEvent(**row) for row in rows]  # transient copies: seq and hash, no ids

@@ -1,0 +1,22 @@
+"""Alembic environment: runs sopflow's migrations against the configured URL."""
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from sopflow.persistence.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    """Run migrations in a transaction on a fresh connection."""
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations_online()
