@@ -45,9 +45,9 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
     """Check the database (and the broker when configured); 200 when every check passes, else 503."""
-    sopflow = current_app.extensions["sopflow"]
-    checks: dict[str, Callable[[], None]] = {"database": lambda: sopflow.persistence.db.ping()}
-    broker_url = getattr(sopflow.settings, "broker_url", None)
+    ext = current_app.extensions["sopflow"]
+    checks: dict[str, Callable[[], None]] = {"database": lambda: ext.db.ping()}
+    broker_url = getattr(ext.settings, "broker_url", None)
     if broker_url:
         checks["broker"] = lambda: check_broker(broker_url)
     results = run_checks(checks, CHECK_TIMEOUT)
