@@ -27,7 +27,9 @@ def case_group() -> None:
 @click.option("--periode", required=True, help="periode kasus, mis. 2026-TW4")
 @actor_option()
 @click.option("--data", metavar="FILE", help="berkas JSON data awal")
-@click.option("--keys", cls=ManyValuesOption, help="ambil hanya kunci ini dari berkas data")
+@click.option(
+    "--keys", cls=ManyValuesOption, help="ambil hanya kunci ini dari berkas data (satu atau lebih: --keys a b)"
+)
 @pass_cli
 def start(cli: CliContext, process: str, periode: str, actor: str, data: str | None, keys: tuple[str, ...]) -> int:
     """Start a case with start data from a JSON file (``--keys`` keeps only those keys)."""
