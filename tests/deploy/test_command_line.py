@@ -34,11 +34,13 @@ GROUPS = {
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the console script on an embedded SQLite database under ``tmp_path`` (never the suite's DATABASE_URL)."""
+    """Run ``sopflow ARGS`` on an embedded SQLite database under ``tmp_path`` (never the suite's DATABASE_URL).
+
+    The data folder comes from the environment, not ``--data-dir``, so ARGS are exactly argv[1:].
+    """
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SOPFLOW_CONFIG", "BROKER_URL"}}
-    env["LOG_LEVEL"] = "WARNING"
-    command = [SOPFLOW, "--data-dir", str(tmp_path / "data"), *args]
-    return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    env.update(SOPFLOW_DATA_DIR=str(tmp_path / "data"), LOG_LEVEL="WARNING")
+    return subprocess.run([SOPFLOW, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
 
 
 def test_help_lists_every_command_and_group(tmp_path):
@@ -70,7 +72,7 @@ def test_every_command_has_an_indonesian_help_text():
 
 
 def test_a_user_named_serve_is_created(tmp_path):
-    """``sopflow users add serve`` used to start the web server (the word was looked for in argv[:3])."""
+    """``sopflow users add serve`` used to be taken for ``serve`` (the word was looked for in argv[:3]): exit 2."""
     before = run(tmp_path, "users", "password", "serve", "--password", "sandi-panjang-1")
     assert before.returncode == 1 and "Galat: Pengguna 'serve' tidak ditemukan." in before.stderr
     made = run(tmp_path, "users", "add", "serve", "--lane", "Pengusul", "--password", "sandi-panjang-1")
