@@ -1,36 +1,33 @@
-"""The ``sopflow`` console command: the engine's CLI plus ``serve`` (which needs the web app)."""
+"""The ``sopflow`` console command: the engine's CLI (:mod:`sopflow.cli`) plus ``serve``, which needs the web app."""
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
 
-from sopflow import cli as engine_cli
-from sopflow.errors import SopflowError
+import click
+
+from sopflow.cli import CliContext, cli
+from sopflow.cli import main as engine_main
+from sopflow.cli.options import data_dir_option
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``sopflow serve ...`` here and every other subcommand in :mod:`sopflow.cli`."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if "serve" not in args[:3]:
-        return engine_cli.main(args)
-    parser = argparse.ArgumentParser(prog="sopflow serve", description="Jalankan aplikasi web sopflow.")
-    parser.add_argument("--data-dir")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5000)
-    parser.add_argument(
-        "--scheduler-interval", type=float, default=30.0, help="detik antar putaran penjadwal (mode tertanam)"
-    )
-    options = parser.parse_args([a for a in args if a != "serve"])
-    try:
-        return serve(options)
-    except SopflowError as exc:  # invalid settings, missing data file, schema behind, unsafe secret key
-        print(f"Galat: {exc.message}", file=sys.stderr)
-        return 1
-
-
-def serve(options: argparse.Namespace) -> int:
+@click.command(
+    "serve",
+    short_help="jalankan aplikasi web",
+    help="Jalankan aplikasi web sopflow (werkzeug; produksi memakai gunicorn webapp.wsgi:app).",
+)
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="alamat yang didengarkan")
+@click.option("--port", type=int, default=5000, show_default=True, help="port yang didengarkan")
+@click.option(
+    "--scheduler-interval",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="detik antar putaran penjadwal (mode tertanam)",
+)
+@click.pass_obj
+def serve(state: CliContext, host: str, port: int, scheduler_interval: float) -> int:
     """Serve the web app (werkzeug; production uses gunicorn ``webapp.wsgi:app``).
 
     Without ``BROKER_URL`` (embedded mode) jobs run in-process and a scheduler thread runs
@@ -42,26 +39,32 @@ def serve(options: argparse.Namespace) -> int:
     """
     from werkzeug.serving import run_simple
 
-    from sopflow import Settings
-
     from . import create_app
 
-    settings = Settings.from_env(data_dir=options.data_dir)
+    settings = state.settings
     # Embedded (SQLite default): migrate for the user; otherwise refuse unless the schema is at head.
     app = create_app({"SOPFLOW_SETTINGS": settings, "SOPFLOW_MIGRATE": settings.embedded})
     scheduler = None
     if not settings.broker_url:
         from sopflow.jobs.scheduler import InProcessScheduler
 
-        scheduler = InProcessScheduler(app.extensions["sopflow"].engine, options.scheduler_interval)
+        scheduler = InProcessScheduler(app.extensions["sopflow"].engine, scheduler_interval)
         scheduler.start()
-    print(f"sopflow berjalan di http://{options.host}:{options.port}/  (basis data: {settings.database_url})")
+    print(f"sopflow berjalan di http://{host}:{port}/  (basis data: {settings.database_url})")
     try:
-        run_simple(options.host, options.port, app, threaded=True, use_reloader=False)
+        run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         if scheduler is not None:
             scheduler.stop()
     return 0
+
+
+cli.add_command(serve)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``sopflow`` command (every engine command plus ``serve``); return the exit status."""
+    return engine_main(argv)
 
 
 if __name__ == "__main__":
