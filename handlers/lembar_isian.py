@@ -227,7 +227,7 @@ def _table(
 
 def _read_kinerja(ws: Any, filename: str, bidang: str, renja: Renja, result: LembarIsian, errors: ErrorList) -> None:
     columns = layout.KINERJA_COLUMNS
-    table = _table(ws, columns, filename, errors, label := [])
+    table = _table(ws, columns, filename, errors, label := list[str]())
     result.label = "".join(label)
     if table is None:
         return
@@ -337,6 +337,7 @@ def _check_fixed_number(
         reason = f"{label} {shown}; capaian tidak dapat dihitung, {label} harus lebih dari 0"
         errors.add_cell(filename, sheet, cell.coordinate, reason, "target_zero")
         return
+    assert expected is not None  # only a target may be missing, and it is checked with positive=True
     value = cell.value
     if not _is_number(value) or not math.isclose(float(value), float(expected), rel_tol=1e-9, abs_tol=1e-9):
         found = "kosong" if _blank(value) else f"'{value}'"
