@@ -140,7 +140,9 @@ def check_may_open_task(session: Session, username: str, task_id: str) -> CaseSc
     raise NotAssignee(f"Tugas ini milik lane {row.lane}{unit}.", task=task_id, user=username)
 
 
-def visible_documents(session: Session, scope: CaseScope, case_id: str, documents: list[dict]) -> list[dict]:
+def visible_documents(
+    session: Session, scope: CaseScope, case_id: str, documents: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Return the documents of ``case_id`` that ``scope`` shows (documents carry ``task_id`` and ``meta``)."""
     if scope.whole:
         return documents

@@ -39,8 +39,8 @@ class Router:
         return self.layout.pages[self.page_of[row]]
 
     def route_all(self) -> None:
-        bottom_items: dict[int, list] = {}
-        top_items: dict[int, list] = {}
+        bottom_items: dict[int, list[Any]] = {}
+        top_items: dict[int, list[Any]] = {}
         adjacent, side_routes = [], []
         for row, step in enumerate(self.steps):
             for edge in drawn_edges(step):
@@ -75,7 +75,7 @@ class Router:
             offsets = offsets[1:]
         return [cx + offsets[i % len(offsets)] for i in range(count)]
 
-    def _bottom(self, row: int, edges: list, numbers: dict[tuple[int, int], int]) -> None:
+    def _bottom(self, row: int, edges: list[Any], numbers: dict[tuple[int, int], int]) -> None:
         symbol, page = self.symbols[row], self.page(row)
         zone_mid = self.top[row] + self.layout.heights[row] - ZONE / 2
         widths = [END_W if edge.target is None else OFFPAGE_W for edge in edges]
@@ -98,7 +98,7 @@ class Router:
             page.connectors.append([start, (x, item.y)])
             self._label(page, edge.label, start[0], start[1] + 1, left=x < symbol.cx - 0.01)
 
-    def _top(self, row: int, sources: list, numbers: dict[tuple[int, int], int], skip_centre: bool) -> None:
+    def _top(self, row: int, sources: list[Any], numbers: dict[tuple[int, int], int], skip_centre: bool) -> None:
         symbol, page = self.symbols[row], self.page(row)
         zone_mid = self.top[row] + ZONE / 2
         for x, (source, _edge) in zip(self._slots(symbol, len(sources), skip_centre), sources, strict=True):

@@ -199,15 +199,17 @@ def load_process_file(path: str | Path) -> ProcessDefinition:
     return build_definition(bpmn_xml, forms, config, filename=path.name)
 
 
-def _read_referenced_forms(tree: etree._ElementTree, base: Path) -> tuple[dict[str, dict], list[dict]]:
+def _read_referenced_forms(
+    tree: etree._ElementTree, base: Path
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     names = {n.text.strip() for n in tree.xpath("//spiffworkflow:formJsonSchemaFilename", namespaces=NSMAP) if n.text}
     names |= {
         n.get("value")
         for n in tree.xpath("//spiffworkflow:property[@name='sopflow.start_form']", namespaces=NSMAP)
         if n.get("value")
     }
-    forms: dict[str, dict] = {}
-    problems: list[dict] = []
+    forms: dict[str, dict[str, Any]] = {}
+    problems: list[dict[str, Any]] = []
     root = base.resolve()
     for name in sorted(names):
         form_path = (base / name).resolve()
@@ -224,7 +226,7 @@ def _read_referenced_forms(tree: etree._ElementTree, base: Path) -> tuple[dict[s
     return forms, problems
 
 
-def _check_forms(forms: dict[str, dict]) -> list[dict]:
+def _check_forms(forms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     problems = []
     for name, schema in forms.items():
         try:
@@ -240,9 +242,9 @@ def _check_forms(forms: dict[str, dict]) -> list[dict]:
     return problems
 
 
-def _check_expressions(spec: Any, properties: dict[str, str], forms: dict[str, dict]) -> list[dict]:
+def _check_expressions(spec: Any, properties: dict[str, str], forms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Compile every expression of the diagram under the sandbox."""
-    problems: list[dict] = []
+    problems: list[dict[str, Any]] = []
 
     def check(element: str, what: str, source: str | None, script: bool = False) -> None:
         if not source or not source.strip():
