@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from .runner import JobResult
 if TYPE_CHECKING:
     from ..case_run import CaseRun, Services
     from ..db import Database
+    from ..settings import Settings
     from .notifications import Notifier
     from .runner import JobRunner
     from .transport import Transport
@@ -40,6 +42,8 @@ class JobCommands:
     transport: Transport
     jobs: JobRunner
 
+    settings: Settings
+    _command: Callable[[], AbstractContextManager[Session]]
     escalate_overdue: Callable[[], list[dict[str, Any]]]
 
     def _defer_service_steps(self, session: Session, run: CaseRun, actor: str) -> None:
