@@ -93,7 +93,7 @@ def check_may_view_case(session: Session, username: str, case_id: str) -> CaseSc
     return scope
 
 
-def visible_cases_query(session: Session, username: str) -> Select[tuple[str]] | None:
+def visible_cases_query(session: Session, username: str) -> Select[str] | None:
     """Return a query of the case ids the user may see, or None when they see every case."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:

@@ -17,26 +17,38 @@ from .sop_geometry import (
     SIDE_GAP,
     SLOT,
     ZONE,
+    Column,
     Label,
     Page,
     Shape,
     drawn_edges,
     line_height,
 )
+from .sop_steps import Edge, Step
 from .sop_text import text_width, wrap
 
 
 class Router:
     """Lays out the connectors of every page (see the module docstring for the routes)."""
 
-    def __init__(self, layout: Any, steps, symbols, top, lane_columns, lane_of, page_of) -> None:
+    def __init__(
+        self,
+        layout: Any,
+        steps: list[Step],
+        symbols: dict[int, Shape],
+        top: dict[int, float],
+        lane_columns: list[Column],
+        lane_of: list[int],
+        page_of: dict[int, int],
+    ) -> None:
         self.layout, self.steps, self.symbols, self.top = layout, steps, symbols, top
         self.lane_columns, self.lane_of, self.page_of = lane_columns, lane_of, page_of
         self.channels: dict[tuple[int, str], int] = {}
         self.sides: dict[tuple[int, str], str] = {}
 
     def page(self, row: int) -> Page:
-        return self.layout.pages[self.page_of[row]]
+        page: Page = self.layout.pages[self.page_of[row]]
+        return page
 
     def route_all(self) -> None:
         bottom_items: dict[int, list[Any]] = {}
@@ -108,7 +120,8 @@ class Router:
             page.shapes.append(item)
             page.connectors.append([(x, item.y + item.h), (x, symbol.top_at(x))])
 
-    def _adjacent(self, row: int, edge) -> None:
+    def _adjacent(self, row: int, edge: Edge) -> None:
+        assert edge.target is not None  # route_all passes only edges that end at a row
         source, target, page = self.symbols[row], self.symbols[edge.target], self.page(row)
         start = (source.cx, source.y + source.h)
         end = (target.cx, target.top_at(target.cx))
@@ -126,10 +139,11 @@ class Router:
         used = self.channels.get((lane, side), 0)
         self.channels[(lane, side)] = used + 1
         offset = min(5.0 + 2.5 * used, SIDE_GAP - 7)  # the last stretch into the symbol keeps 7 pt for the arrow
-        left = self.layout.table_x + column.x
+        left: float = self.layout.table_x + column.x
         return left + offset if side == "left" else left + column.width - offset
 
-    def _side(self, row: int, edge) -> None:
+    def _side(self, row: int, edge: Edge) -> None:
+        assert edge.target is not None  # route_all passes only edges that end at a row
         source, target, page = self.symbols[row], self.symbols[edge.target], self.page(row)
         lane_s, lane_t = self.lane_of[row], self.lane_of[edge.target]
         exit_side = "left" if lane_t < lane_s else "right"
