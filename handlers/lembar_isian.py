@@ -332,12 +332,11 @@ def _check_fixed_number(
     positive: bool = False,
 ) -> None:
     """Check a locked cell (target, pagu) still shows the Renja value; target must be > 0."""
-    if positive and (expected is None or expected <= 0):
+    if expected is None or (positive and expected <= 0):
         shown = "kosong" if expected is None else f"bernilai {show(expected)}"
         reason = f"{label} {shown}; capaian tidak dapat dihitung, {label} harus lebih dari 0"
         errors.add_cell(filename, sheet, cell.coordinate, reason, "target_zero")
         return
-    assert expected is not None  # only a target may be missing, and it is checked with positive=True
     value = cell.value
     if not _is_number(value) or not math.isclose(float(value), float(expected), rel_tol=1e-9, abs_tol=1e-9):
         found = "kosong" if _blank(value) else f"'{value}'"
