@@ -85,7 +85,10 @@ def aggregate_performance_data(params: dict[str, Any], ctx: HandlerContext) -> d
         if lembar is not None:
             sheets[bidang] = (lembar, item)
     errors.raise_if_any(f"Data kinerja belum dapat diolah: {len(errors)} kesalahan pada lembar isian.")
-    raw = {"periode": periode.kode, "per_bidang": [_bidang_entry(renja, b, *sheets[b]) for b in renja.bidang]}
+    raw: dict[str, Any] = {
+        "periode": periode.kode,
+        "per_bidang": [_bidang_entry(renja, b, *sheets[b]) for b in renja.bidang],
+    }
     summary = ringkas_rekap(raw, bands)
     per_bidang = [
         {**entry, "indikator": ringkas["indikator"], **{k: ringkas[k] for k in _BIDANG_TOTALS}}

@@ -51,6 +51,7 @@ def analyse_achievement(params: dict[str, Any], ctx: HandlerContext) -> dict[str
     bands = load_bands(ctx.config)
     rekap = params.get("rekap")
     summary = ringkas_rekap(rekap, bands)
+    assert isinstance(rekap, dict)  # ringkas_rekap raised otherwise
     if summary["periode"] != periode.kode:
         message = f"Rekap berisi periode {summary['periode']}, bukan {periode.kode}."
         raise HandlerError(message, [{"message": message, "field": "rekap", "reason": "periode berbeda"}])
@@ -105,7 +106,11 @@ def _bandingkan(
     if not sebelumnya:
         return None, "Tidak ada data triwulan sebelumnya untuk dibandingkan."
     analisis = sebelumnya.get("analisis") if isinstance(sebelumnya, dict) else None
-    if not isinstance(analisis, dict) or not isinstance(analisis.get("per_bidang"), list):
+    if (
+        not isinstance(sebelumnya, dict)
+        or not isinstance(analisis, dict)
+        or not isinstance(analisis.get("per_bidang"), list)
+    ):
         message = "Data 'sebelumnya' tidak sah: harus berisi 'periode' dan 'analisis' dari kasus sebelumnya."
         raise HandlerError(message, [{"message": message, "field": "sebelumnya"}])
     lalu = parse_periode(sebelumnya.get("periode"), field="sebelumnya")

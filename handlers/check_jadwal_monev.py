@@ -35,6 +35,7 @@ def check_jadwal_monev(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
     if not isinstance(jadwal, list) or not jadwal:
         errors.add("Jadwal monitoring belum diisi; isi satu baris untuk setiap Bidang.", "empty")
         errors.raise_if_any("Jadwal monitoring belum diisi.")
+    assert isinstance(jadwal, list)  # raise_if_any above raised otherwise
     seen: dict[str, int] = {}
     dates: list[date] = []
     for baris, item in enumerate(jadwal, start=1):

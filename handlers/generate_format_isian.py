@@ -86,6 +86,7 @@ def build_workbook(renja: Renja, bidang: str, periode: Periode, instansi: tuple[
     filename = nama_berkas(bidang, periode)
     wb = Workbook()
     kinerja = wb.active
+    assert isinstance(kinerja, Worksheet)  # a new Workbook's only sheet
     kinerja.title = layout.SHEET_KINERJA
     _header_block(kinerja, instansi, "FORMAT ISIAN CAPAIAN KINERJA (FISIK)", bidang, periode)
     rows = [{**i, "kegiatan": renja.nama_kegiatan(i["kode_kegiatan"])} for i in renja.indikator_bidang(bidang)]
@@ -117,8 +118,8 @@ def build_workbook(renja: Renja, bidang: str, periode: Periode, instansi: tuple[
         (layout.DEFINED_NAME_BIDANG, layout.IDENTITAS_BIDANG_CELL),
         (layout.DEFINED_NAME_PERIODE, layout.IDENTITAS_PERIODE_CELL),
     ):
-        column, row = cell[0], cell[1:]
-        wb.defined_names[name] = DefinedName(name, attr_text=f"{layout.SHEET_IDENTITAS}!${column}${row}")
+        column, number = cell[0], cell[1:]
+        wb.defined_names[name] = DefinedName(name, attr_text=f"{layout.SHEET_IDENTITAS}!${column}${number}")
 
     out = io.BytesIO()
     wb.save(out)
@@ -181,7 +182,7 @@ def _table(ws: Worksheet, columns: tuple[layout.Column, ...], rows: list[dict[st
             )
             validation.add(f"{letter}{layout.FIRST_DATA_ROW}:{letter}{last_row}")
             ws.add_data_validation(validation)
-    ws.freeze_panes = ws.cell(row=layout.FIRST_DATA_ROW, column=1)
+    ws.freeze_panes = ws.cell(row=layout.FIRST_DATA_ROW, column=1).coordinate
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # let users widen columns
     ws.protection.formatRows = False

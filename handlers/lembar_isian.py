@@ -227,7 +227,7 @@ def _table(
 
 def _read_kinerja(ws: Any, filename: str, bidang: str, renja: Renja, result: LembarIsian, errors: ErrorList) -> None:
     columns = layout.KINERJA_COLUMNS
-    table = _table(ws, columns, filename, errors, label := [])
+    table = _table(ws, columns, filename, errors, label := list[str]())
     result.label = "".join(label)
     if table is None:
         return
@@ -332,7 +332,7 @@ def _check_fixed_number(
     positive: bool = False,
 ) -> None:
     """Check a locked cell (target, pagu) still shows the Renja value; target must be > 0."""
-    if positive and (expected is None or expected <= 0):
+    if expected is None or (positive and expected <= 0):
         shown = "kosong" if expected is None else f"bernilai {show(expected)}"
         reason = f"{label} {shown}; capaian tidak dapat dihitung, {label} harus lebih dari 0"
         errors.add_cell(filename, sheet, cell.coordinate, reason, "target_zero")

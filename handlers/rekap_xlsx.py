@@ -99,6 +99,7 @@ def build_rekap_workbook(rekap: dict[str, Any], instansi: tuple[str, str], filen
     """
     wb = Workbook()
     ringkasan = wb.active
+    assert isinstance(ringkasan, Worksheet)  # a new Workbook's only sheet
     ringkasan.title = SHEET_RINGKASAN
     taken = {SHEET_RINGKASAN}
     row = _title(ringkasan, instansi, JUDUL, rekap, "Seluruh Bidang")

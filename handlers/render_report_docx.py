@@ -59,6 +59,7 @@ def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
     bands = load_bands(ctx.config)
     rekap = params.get("rekap")
     summary = ringkas_rekap(rekap, bands)
+    assert isinstance(rekap, dict)  # ringkas_rekap raised otherwise
     analisis = params.get("analisis") or None
     for name, data in (("rekap", summary), ("analisis", analisis)):
         if data is not None and data.get("periode") != periode.kode:

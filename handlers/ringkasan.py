@@ -60,7 +60,7 @@ def ringkas_bidang(entry: dict[str, Any], bands: list[Band]) -> dict[str, Any]:
     }
 
 
-def ringkas_rekap(rekap: dict[str, Any], bands: list[Band]) -> dict[str, Any]:
+def ringkas_rekap(rekap: object, bands: list[Band]) -> dict[str, Any]:
     """Return ``{"periode", "periode_label", "per_bidang": [...], "ringkasan": {...}}`` of a rekap.
 
     Each per-Bidang item is :func:`ringkas_bidang`; ``ringkasan`` holds the overall

@@ -39,6 +39,7 @@ def validate_lembar_isian(params: dict[str, Any], ctx: HandlerContext) -> dict[s
     if not isinstance(ref, dict) or not ref.get("sha256"):
         errors.add("Lembar isian belum diunggah; unggah berkas .xlsx yang sudah diisi.", "missing_file")
         errors.raise_if_any("Lembar isian belum diunggah.")
+    assert isinstance(ref, dict)  # raise_if_any above raised otherwise
     periode = parse_periode(data.get("periode"))
     renja = load_renja(data.get("indikator"), data.get("kegiatan"), require_target=False)
     if bidang not in renja.bidang:

@@ -32,6 +32,7 @@ def is_risky_text(value: object) -> bool:
 def write(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
     """Put ``value`` into the cell at (row, column) and return it; strings are never formulas."""
     cell = ws.cell(row=row, column=column)
+    assert isinstance(cell, Cell)  # a MergedCell only inside a merged range, never written to
     set_value(cell, value)
     return cell
 
@@ -60,6 +61,8 @@ def print_setup(ws: Worksheet, filename: str, *, header_rows: tuple[int, int] | 
     """
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    # a Worksheet always has these parts; the stubs type them optional
+    assert ws.sheet_properties.pageSetUpPr is not None and ws.oddFooter is not None
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # 0 = as many pages tall as the rows need

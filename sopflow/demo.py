@@ -52,7 +52,7 @@ def load_script(path: Path) -> dict[str, Any]:
     """
     require_file(path, "skenario demo")
     try:
-        script = json.loads(path.read_text(encoding="utf-8"))
+        script: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise DeploymentError(f"Skenario demo {path} bukan JSON yang sah: {exc}") from None
     script["_base"] = path.parent

@@ -50,9 +50,10 @@ def date_text(value: date | datetime | str | None, zone: ZoneInfo) -> str:
         return "-"
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+            parsed = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
         except ValueError:
             return value
+        value = parsed
     if isinstance(value, datetime):
         value = (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(zone).date()
     return long_date(value)

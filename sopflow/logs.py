@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict
 
 _configured: tuple[str, str] | None = None
 
@@ -75,7 +76,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
@@ -84,7 +85,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass  # always the current sys.stderr
 
 
-def _keep_exc_info(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _keep_exc_info(_logger: Any, _name: str, event: EventDict) -> EventDict:
     return event  # the console renderer prints the traceback itself
 
 

@@ -158,7 +158,7 @@ def _register_filters(app: Flask, timezone: str) -> None:
         local = moment.astimezone(zone)
         return f"{local.strftime(fmt)} {local.tzname()}"
 
-    def file_size(value: int | None) -> str:
+    def file_size(value: float | None) -> str:
         if value is None:
             return "-"
         for unit in ("byte", "KB", "MB"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -99,7 +99,9 @@ def _change_summary(event: dict[str, Any]) -> str:
     return text[:160] + ("…" if len(text) > 160 else "")
 
 
-def _table(document: Any, head: tuple[str, ...] | None, rows: list[tuple[str, ...]], widths: tuple[float, ...]) -> None:
+def _table(
+    document: Any, head: tuple[str, ...] | None, rows: Sequence[tuple[str, ...]], widths: tuple[float, ...]
+) -> None:
     """Add a bordered table (optional bold header row) with the given column widths in cm."""
     table = document.add_table(rows=0, cols=len(widths))
     table.style = "Table Grid"

@@ -110,7 +110,7 @@ class DocumentLinks:
     """
 
     def __init__(self, documents: list[dict[str, Any]]) -> None:
-        self.exact: dict[tuple[str, str, str], list[int]] = {}
+        self.exact: dict[tuple[str | None, str | None, str | None], list[int]] = {}  # looked up with .get()
         self.by_sha: dict[str, int] = {}
         for d in documents:
             self.exact.setdefault((d["sha256"], d["filename"], d["kind"]), []).append(d["id"])

@@ -98,7 +98,7 @@ def role_required(*roles: str) -> Callable:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]  # set by LoginManager(app)
             if roles and not current_user.has_role(*roles):
                 abort(403, "Peran Anda tidak berwenang membuka halaman ini.")
             return view(*args, **kwargs)
@@ -114,7 +114,7 @@ def actor_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]  # set by LoginManager(app)
         if current_user.read_only:
             abort(403, "Akun Anda hanya dapat melihat (baca saja); tindakan ini tidak diizinkan.")
         return view(*args, **kwargs)
@@ -125,7 +125,7 @@ def actor_required(view: Callable) -> Callable:
 def require_login() -> Any:
     """``before_request`` hook of the page blueprints: send anonymous visitors to the login page."""
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]  # set by LoginManager(app)
     return None
 
 

@@ -54,7 +54,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 def owners_only() -> Any:
     """Sign-in required, and only process owners and admins may open the editor pages."""
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]  # set by LoginManager(app)
     if not current_user.has_role(ROLE_OWNER, ROLE_ADMIN):
         abort(403, "Hanya pemilik proses atau admin yang dapat membuka penyunting proses.")
     return None
@@ -198,6 +198,7 @@ def upload(process_id: str) -> Any:
             except UnicodeDecodeError:
                 error = f"Berkas '{sent.filename}' bukan teks UTF-8."
     if error is None:
+        assert sent is not None  # error is set when no file was sent
         try:
             result = _ext().engine.save_draft(SaveDraft(process_id, text, current_username()))
         except InvalidProcess as exc:

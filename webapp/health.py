@@ -64,7 +64,8 @@ def check_broker(url: str, timeout: float = CHECK_TIMEOUT) -> None:
     from kombu import Connection
 
     with Connection(url, connect_timeout=timeout) as conn:
-        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+        # kombu takes the timeout in seconds as a float; celery-types declares int
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)  # type: ignore[arg-type]
 
 
 def run_checks(checks: dict[str, Callable[[], None]], timeout: float) -> dict[str, dict[str, Any]]:

@@ -132,7 +132,7 @@ def _error(status: int, code: str, title: str, message: str, headers: dict[str, 
         return error_response(status, code, message, headers=headers)
     if "_login_user" not in g:
         # the user was not loaded (perhaps because the database is down): render as a visitor
-        g._login_user = current_app.login_manager.anonymous_user()
+        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]  # set by LoginManager(app)
     try:
         body = render_template("error.html", status=status, title=title, message=message)
     except Exception as exc:  # the page itself failed (a template or context processor): keep it plain

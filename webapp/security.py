@@ -82,7 +82,9 @@ class AttemptLimiter:
         self.per_address: RateLimitItem = RateLimitItemPerMinute(settings.login_limit_address, minutes)
 
     def _counters(self, scope: str, account: str | None) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
-        counters = [(self.per_address, ("sopflow", scope, "alamat", remote_address()))]
+        counters: list[tuple[RateLimitItem, tuple[str, ...]]] = [
+            (self.per_address, ("sopflow", scope, "alamat", remote_address()))
+        ]
         if account:
             counters.append((self.per_account, ("sopflow", scope, "akun", account.strip().lower())))
         return counters

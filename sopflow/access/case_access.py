@@ -93,7 +93,7 @@ def check_may_view_case(session: Session, username: str, case_id: str) -> CaseSc
     return scope
 
 
-def visible_cases_query(session: Session, username: str) -> Select[tuple[str]] | None:
+def visible_cases_query(session: Session, username: str) -> Select[str] | None:
     """Return a query of the case ids the user may see, or None when they see every case."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
@@ -140,7 +140,9 @@ def check_may_open_task(session: Session, username: str, task_id: str) -> CaseSc
     raise NotAssignee(f"Tugas ini milik lane {row.lane}{unit}.", task=task_id, user=username)
 
 
-def visible_documents(session: Session, scope: CaseScope, case_id: str, documents: list[dict]) -> list[dict]:
+def visible_documents(
+    session: Session, scope: CaseScope, case_id: str, documents: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Return the documents of ``case_id`` that ``scope`` shows (documents carry ``task_id`` and ``meta``)."""
     if scope.whole:
         return documents

@@ -30,7 +30,7 @@ def genesis(case_id: str) -> str:
     return hashlib.sha256(f"{CHAIN_VERSION}:{case_id}".encode()).hexdigest()
 
 
-def canonical(event: dict[str, Any], prev_hash: str) -> bytes:
+def canonical(event: dict[str, Any], prev_hash: str | None) -> bytes:
     """Return the canonical bytes hashed for an event (sorted keys, no spaces, UTF-8)."""
     at = event["at"]
     body = {
@@ -48,7 +48,7 @@ def canonical(event: dict[str, Any], prev_hash: str) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def event_hash(event: dict[str, Any], prev_hash: str) -> str:
+def event_hash(event: dict[str, Any], prev_hash: str | None) -> str:
     """Return the SHA-256 hex digest of an event linked to ``prev_hash``."""
     return hashlib.sha256(canonical(event, prev_hash)).hexdigest()
 
@@ -92,7 +92,8 @@ class ChainReport:
     cases: int = 0
     events: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
-    tails: dict[str, tuple[int, str]] = field(default_factory=dict, repr=False)
+    # (seq, hash) of each case's last event as the event carries them (a bundle's event may lack either)
+    tails: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False)
     checkpoints: int = 0
     key_id: str | None = None
 
@@ -133,7 +134,7 @@ def verify_events(
     """
     report = ChainReport()
     case_id: str | None = None
-    expected_prev = ""
+    expected_prev: str | None = ""  # None after a damaged event without a stored hash
     expected_seq = 0
     broken_case = False
     for event in events:
@@ -168,7 +169,8 @@ def verify_events(
 
 
 def _check_signed(report: ChainReport, event: dict[str, Any], expected: dict[tuple[str, int], tuple[str, int]]) -> None:
-    signed = expected.pop((event.get("case_id"), event.get("seq")), None)
+    key: tuple[Any, Any] = (event.get("case_id"), event.get("seq"))  # either may be missing: then no match
+    signed = expected.pop(key, None)
     if signed is not None and signed[0] != event.get("hash"):
         report.problems.append(
             {
@@ -181,7 +183,7 @@ def _check_signed(report: ChainReport, event: dict[str, Any], expected: dict[tup
         )
 
 
-def _mismatch(event: dict[str, Any], expected_seq: int, expected_prev: str) -> str | None:
+def _mismatch(event: dict[str, Any], expected_seq: int, expected_prev: str | None) -> str | None:
     if event["seq"] != expected_seq:
         return f"nomor urut {event['seq']}, seharusnya {expected_seq} (peristiwa hilang, disisipkan atau ditukar)"
     if event.get("prev_hash") != expected_prev:

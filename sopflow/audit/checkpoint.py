@@ -250,7 +250,7 @@ def _new_checkpoint(
         case: (seq, digest)
         for case, seq, digest in session.execute(select(AuditHead.case_id, AuditHead.seq, AuditHead.hash))
     }
-    changes = sorted(
+    changes: list[list[Any]] = sorted(  # JSON arrays [case, seq, hash]
         [case, seq, digest] for case, (seq, digest) in current.items() if signed.get(case) != (seq, digest)
     )
     for case in sorted(set(signed) - set(current)):
@@ -264,7 +264,7 @@ def _new_checkpoint(
         events=sum(seq for _, seq, _ in full),
         cases=len(full),
         heads_root=merkle_root(full),
-        changes_root=merkle_root([tuple(c) for c in changes]),
+        changes_root=merkle_root([(case, seq, digest) for case, seq, digest in changes]),
         changes=changes,
         prev=digest_of(last) if last else GENESIS_PREV,
         key_id=key_id(public),

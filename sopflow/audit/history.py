@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,10 +54,13 @@ def case_at(session: Session, case_id: str, seq: int) -> dict[str, Any]:
         raise NotFound(f"Peristiwa #{seq} pada kasus {case_id} tidak ditemukan.", case=case_id)
     state = _replay_events(events)
     event = session.scalar(select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.seq == seq))
+    assert event is not None  # found among the events above
     snapshot = store.snapshot_summary_at(session, case_id, seq)
     summary = snapshot[1] if snapshot else {"data": {}, "ready": []}
     if summary is None:  # a snapshot written before summaries existed: derive it from the full state
-        parsed = json.loads(store.snapshot_at(session, case_id, seq)[1])
+        full = store.snapshot_at(session, case_id, seq)
+        assert full is not None  # the snapshot whose summary is missing is there
+        parsed = json.loads(full[1])
         summary = {"data": _latest_data(parsed), "ready": _ready_specs(parsed)}
     bpmn_xml = session.scalar(select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == header[1]))
     return {
@@ -71,9 +75,10 @@ def case_at(session: Session, case_id: str, seq: int) -> dict[str, Any]:
     }
 
 
-def _replay_events(events: list[Any]) -> dict[str, Any]:
+def _replay_events(events: Sequence[Any]) -> dict[str, Any]:
     """Fold (seq, kind, actor, task_id, element_id, data) rows into the state after the last one."""
-    open_tasks: dict[str, dict[str, Any]] = {}
+    # keyed by task and element ids as the events carry them (each kind used here sets them)
+    open_tasks: dict[str | None, dict[str, Any]] = {}
     done: set[str] = set()
     failed: set[str] = set()
     documents: list[dict[str, Any]] = []
@@ -98,9 +103,9 @@ def _replay_events(events: list[Any]) -> dict[str, Any]:
             open_tasks[e.task_id]["claimed_by"] = holder
         elif e.kind == "task_escalated" and e.task_id in open_tasks:
             open_tasks[e.task_id]["escalated"] = True
-        elif e.kind == "service_failed":
+        elif e.kind == "service_failed" and e.element_id:
             failed.add(e.element_id)
-        elif e.kind == "step_retried":
+        elif e.kind == "step_retried" and e.element_id:
             failed.discard(e.element_id)
         elif e.kind == "document_stored":
             documents.append({**data, "seq": e.seq, "element_id": e.element_id})
@@ -261,9 +266,10 @@ def verify_bundle(path: str | Path, trusted_key: bytes | None = None) -> ChainRe
         report.problems.append({"case_id": "-", "seq": 0, "id": None, "reason": f"berkas bukti tidak terbaca: {exc}"})
         return report
     case_id = str(manifest.get("case_id", "-"))
-    listed = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    files = manifest.get("files")
+    listed = files if isinstance(files, dict) else {}
 
-    def problem(reason: str, seq: int = 0) -> None:
+    def problem(reason: str, seq: int | None = 0) -> None:
         report.problems.append({"case_id": case_id, "seq": seq, "id": None, "reason": reason})
 
     for name in sorted(set(listed) ^ set(contents)):
@@ -280,12 +286,13 @@ def verify_bundle(path: str | Path, trusted_key: bytes | None = None) -> ChainRe
     if events and (manifest.get("head") != events[-1].get("hash") or manifest.get("events") != len(events)):
         problem("kepala rantai atau jumlah peristiwa tidak cocok dengan manifest", events[-1].get("seq") or 0)
     for e in events:
-        data = e.get("data") if isinstance(e.get("data"), dict) else {}
-        if e.get("kind") == "document_stored" and f"documents/{data.get('sha256')}" not in contents:
-            problem(f"dokumen {data.get('filename')} dari peristiwa #{e.get('seq')} tidak ada di bundel", e.get("seq"))
+        payload = e.get("data")
+        body = payload if isinstance(payload, dict) else {}
+        if e.get("kind") == "document_stored" and f"documents/{body.get('sha256')}" not in contents:
+            problem(f"dokumen {body.get('filename')} dari peristiwa #{e.get('seq')} tidak ada di bundel", e.get("seq"))
         if e.get("kind") == "case_started":
             bpmn = contents.get("process.bpmn", b"")
-            if hashlib.sha256(bpmn).hexdigest() != data.get("process_sha256"):
+            if hashlib.sha256(bpmn).hexdigest() != body.get("process_sha256"):
                 problem("process.bpmn tidak cocok dengan versi proses saat kasus dimulai", e.get("seq"))
     anchored, report.key_id = check_anchor_members(contents, events, case_id, trusted_key)
     for seq, reason in anchored:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -96,7 +97,7 @@ def replay_case(session: Session, files: FileStore, templates_dir: Path, case_id
     with tempfile.TemporaryDirectory(prefix="sopflow-replay-") as scratch:
         overlay = _OverlayStore(Path(scratch), files)
         workflow = serializer.new_workflow(definition, version.spec_state, version.sha256)
-        state = {"files": CommandFiles(overlay)}
+        state: dict[str, Any] = {"files": CommandFiles(overlay)}  # the current command's files and clock
 
         def context_for(task: Any) -> HandlerContext:
             return HandlerContext(
@@ -138,7 +139,7 @@ def replay_case(session: Session, files: FileStore, templates_dir: Path, case_id
     return report
 
 
-def _commands(events: list[AuditEvent]) -> list[tuple[AuditEvent, list[AuditEvent]]]:
+def _commands(events: Sequence[AuditEvent]) -> list[tuple[AuditEvent, list[AuditEvent]]]:
     """Split events into (command event, the events recorded with it)."""
     groups: list[tuple[AuditEvent, list[AuditEvent]]] = []
     for event in events:
@@ -151,7 +152,7 @@ def _commands(events: list[AuditEvent]) -> list[tuple[AuditEvent, list[AuditEven
     return groups
 
 
-def _apply(workflow: Any, command: AuditEvent, labels: dict[str, tuple[str, str | None]]) -> str | None:
+def _apply(workflow: Any, command: AuditEvent, labels: dict[str | None, tuple[str | None, Any]]) -> str | None:
     data = command.data or {}
     if command.kind == "engine_resumed":
         return None  # the service steps a job ran: only the engine steps below

@@ -86,7 +86,7 @@ def event_page(
         event = decoded(dict(row._mapping))
         reason = event["data"].get(DAMAGED)
         events.append({**event, "data": {}, "damaged": reason} if reason else {**event, "damaged": None})
-    case_total = total
+    case_total: int | None = total
     if where[1:]:
         case_total = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case_id))
     return {
@@ -118,8 +118,8 @@ def event_facets(session: Session, case_id: str) -> dict[str, Any]:
     for element_id, raw in tasks_and_services:
         data, problem = decode_data(raw)
         step = (data or {}).get("step") if problem is None else None
-        if str(step or "").isdigit():
-            steps.setdefault(int(step), set()).add(element_id)
+        if element_id is not None and str(step or "").isdigit():  # element_id: selected not null
+            steps.setdefault(int(str(step)), set()).add(element_id)
     return {
         "actors": sorted(actors),
         "kinds": sorted(kinds),

@@ -44,7 +44,12 @@ def verify_database(
     Raises NotFound for a case that neither the database nor any checkpoint knows.
     """
     signed, rows = fold(session)
-    known = case_id is None or case_id in signed or session.get(Case, case_id) or session.get(AuditHead, case_id)
+    known = (
+        case_id is None
+        or case_id in signed
+        or session.get(Case, case_id) is not None
+        or session.get(AuditHead, case_id) is not None
+    )
     if not known:
         raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
     problems: list[dict[str, Any]] = []

@@ -82,7 +82,7 @@ def migrate_case(
     """
     current = session.get_one(ProcessVersion, case.process_version_id)
     if case.process_id != target.process_id or case.status not in RUNNING or current.version >= target.version:
-        reason = (
+        reason: str | None = (
             f"Kasus {case.periode} bukan kasus {target.process_id} yang berjalan pada versi sebelum {target.version}."
         )
         row = _row(case, current, reason)

@@ -122,7 +122,7 @@ class CaseRun:
         parent_spec = task.parent.task_spec if task.parent else None
         before: dict[str, Any]
         is_instance = isinstance(parent_spec, LoopTask) and parent_spec.task_spec == task.task_spec.name
-        if is_instance and parent_spec.output_item is not None:
+        if is_instance and parent_spec is not None and parent_spec.output_item is not None:
             out_name = parent_spec.output_item.bpmn_id
             in_name = parent_spec.input_item.bpmn_id if parent_spec.input_item else out_name
             current = task.data.get(out_name, task.data.get(in_name))
@@ -263,7 +263,8 @@ class CaseRun:
 
     def failed_tasks(self) -> list[Any]:
         """Return the tasks currently in ERROR."""
-        return self.workflow.get_tasks(state=TaskState.ERROR)
+        tasks: list[Any] = self.workflow.get_tasks(state=TaskState.ERROR)
+        return tasks
 
     def reached_end(self) -> bool:
         """Tell whether the top-level process completed through one of its end events."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -126,14 +127,15 @@ def _describe(schema: dict[str, Any], err: ValidationError) -> dict[str, Any]:
     where = _title(schema, field) if field else "Formulir"
     if len(path) > 1:
         where += " (" + " → ".join(str(p + 1) if isinstance(p, int) else str(p) for p in path[1:]) + ")"
-    kind = err.validator
+    kind = str(err.validator)
+    # validator and validator_value are set on every error of a validation (Unset only on a bare one)
+    value: Any = err.validator_value
     if kind == "required":
-        missing = [p for p in err.validator_value if isinstance(err.instance, dict) and p not in err.instance]
+        missing = [p for p in value if isinstance(err.instance, dict) and p not in err.instance]
         name = missing[0] if missing else ""
         if not path:
             return {"field": name, "message": f"{_title(schema, name)} wajib diisi."}
         return {"field": field, "message": f"{where}: {name} wajib diisi."}
-    value = err.validator_value
     templates: dict[str, Any] = {
         "type": lambda: f"{where}: jenis isian salah (seharusnya {_type_name(value)}).",
         "minLength": lambda: f"{where}: minimal {value} karakter.",
@@ -155,8 +157,11 @@ def _describe(schema: dict[str, Any], err: ValidationError) -> dict[str, Any]:
 
 
 def _unknown(err: ValidationError) -> str:
-    allowed = set((err.schema.get("properties") or {}).keys())
-    extra = [k for k in (err.instance or {}) if k not in allowed]
+    # additionalProperties applies to objects only: its schema and instance are dicts
+    schema = err.schema if isinstance(err.schema, Mapping) else {}
+    instance = err.instance if isinstance(err.instance, dict) else {}
+    allowed = set((schema.get("properties") or {}).keys())
+    extra = [k for k in instance if k not in allowed]
     return ", ".join(extra)
 
 
@@ -164,5 +169,5 @@ def _type_name(value: Any) -> str:
     names = {"string": "teks", "number": "angka", "integer": "bilangan bulat", "boolean": "ya/tidak"}
     names |= {"array": "daftar", "object": "objek", "null": "kosong"}
     if isinstance(value, list):
-        return " atau ".join(names.get(v, v) for v in value)
-    return names.get(value, value)
+        return " atau ".join(names.get(str(v), str(v)) for v in value)  # type names are text (checked schema)
+    return names.get(str(value), str(value))

@@ -21,7 +21,8 @@ _env = SandboxEnvironment()
 
 def ready_human_tasks(workflow: Any) -> list[Any]:
     """Return the READY tasks a person must complete (MI instances included)."""
-    return workflow.get_tasks(state=TaskState.READY, manual=True)
+    tasks: list[Any] = workflow.get_tasks(state=TaskState.READY, manual=True)
+    return tasks
 
 
 def evaluate_property(task: Any, prop: str) -> str | None:

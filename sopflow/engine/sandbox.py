@@ -35,6 +35,7 @@ import ast
 import builtins
 import difflib
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -107,24 +108,28 @@ def _call(name: str, args: list[ast.expr], where: ast.AST) -> ast.Call:
     return ast.fix_missing_locations(ast.copy_location(call, where))
 
 
+# What a visit of RestrictingNodeTransformer may return (a node, nodes, or None to drop it).
+_Visited = ast.AST | Iterable[ast.AST] | None
+
+
 class _DiagramPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy plus: no ``while``, functions, classes or ``try``; bounded operators."""
 
-    def visit_While(self, node: ast.While) -> ast.AST:
+    def visit_While(self, node: ast.While) -> _Visited:
         self.error(node, "Perulangan 'while' tidak diizinkan dalam ekspresi diagram.")
         return self.generic_visit(node)
 
-    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+    def visit_Attribute(self, node: ast.Attribute) -> _Visited:
         # str.format can walk attributes ("{0.__class__}") outside the attribute guard
         if node.attr in {"format", "format_map"}:
             self.error(node, "Metode format() tidak diizinkan; gunakan penggabungan teks biasa.")
         return super().visit_Attribute(node)
 
-    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+    def visit_ClassDef(self, node: ast.ClassDef) -> _Visited:
         self.error(node, "Definisi kelas tidak diizinkan dalam ekspresi diagram.")
         return self.generic_visit(node)
 
-    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+    def visit_Lambda(self, node: ast.Lambda) -> _Visited:
         self.error(node, "Ekspresi lambda tidak diizinkan dalam ekspresi diagram.")
         return self.generic_visit(node)
 
@@ -143,12 +148,16 @@ class _DiagramPolicy(RestrictingNodeTransformer):
     visit_TryStar = visit_Try  # type: ignore[assignment]
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
-        node = super().visit_BinOp(node)
+        visited = super().visit_BinOp(node)
+        assert isinstance(visited, ast.BinOp)  # RestrictedPython visits an operation's contents in place
+        node = visited
         helper = _GUARDED_OPS.get(type(node.op))
         return _call(helper, [node.left, node.right], node) if helper else node
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
-        return _call("_sized_", [super().visit_JoinedStr(node)], node)
+        visited = super().visit_JoinedStr(node)
+        assert isinstance(visited, ast.JoinedStr)  # RestrictedPython visits an f-string's contents in place
+        return _call("_sized_", [visited], node)
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
         spec = node.format_spec
@@ -156,7 +165,7 @@ class _DiagramPolicy(RestrictingNodeTransformer):
             parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
             if not all(isinstance(p, ast.Constant) for p in parts):
                 self.error(node, "Format f-string yang dihitung (misalnya {x:{lebar}}) tidak diizinkan.")
-            elif any(int(n) > MAX_ITEMS for p in parts for n in _digits(str(p.value))):
+            elif any(int(n) > MAX_ITEMS for p in parts if isinstance(p, ast.Constant) for n in _digits(str(p.value))):
                 self.error(node, f"Lebar format f-string melebihi batas {MAX_ITEMS:,} karakter.")
         node.value = self.visit(node.value)
         return node
@@ -302,10 +311,10 @@ def _indonesian(exc: Exception, namespace: dict[str, Any]) -> str:
     return "Ekspresi gagal: nilai tidak sah untuk operasi ini (misalnya teks yang bukan angka diubah menjadi angka)."
 
 
-class SandboxEnvironment(TaskDataEnvironment):
+class SandboxEnvironment(TaskDataEnvironment):  # type: ignore[misc]  # SpiffWorkflow ships no types
     """A SpiffWorkflow script environment that runs everything under the sandbox, within the limits."""
 
-    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict | None = None) -> Any:
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         """Evaluate ``expression`` against task data ``context``; the data is not modified."""
         code = compile_expression(expression)
         namespace = _sandbox_globals(Budget())
@@ -313,7 +322,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         namespace.update(context)
         return check_result(_run(code, namespace, "eval"))
 
-    def execute(self, script: str, context: dict[str, Any], external_context: dict | None = None) -> bool:
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         """Run ``script`` with task data ``context``; new or changed variables are written back."""
         code = compile_script(script)
         namespace = _sandbox_globals(Budget())

@@ -188,10 +188,11 @@ class Budget:
     # -- operators (the policy rewrites ``a OP b`` into ``_OP_(a, b)``) ---------------------------
     def add(self, left: Any, right: Any) -> Any:
         """``+`` with the size of concatenated sequences checked first."""
-        if isinstance(left, str | bytes | list | tuple) and isinstance(right, str | bytes | list | tuple):
+        sequences = isinstance(left, str | bytes | list | tuple) and isinstance(right, str | bytes | list | tuple)
+        if sequences:
             _check_items(len(left) + len(right), "hasil penggabungan")
-            return self.charge(left + right)
-        return left + right
+        result = left + right  # mixed kinds (text + list) raise TypeError here, as in Python
+        return self.charge(result) if sequences else result
 
     def mul(self, left: Any, right: Any) -> Any:
         """``*`` with integer size and sequence repetition checked first."""
@@ -240,7 +241,8 @@ class Budget:
     # -- attribute access -------------------------------------------------------------------------
     def getattr(self, obj: Any, name: str, *default: Any) -> Any:
         """RestrictedPython's ``_getattr_`` plus size checks on the growing methods of text and lists."""
-        value = safer_getattr(obj, name, *default)
+        # RestrictedPython leaves safer_getattr unannotated
+        value = safer_getattr(obj, name, *default)  # type: ignore[no-untyped-call]
         if isinstance(obj, str | bytes):
             if name in _BLOCKED_METHODS:
                 raise ExpressionRejected(f"Metode {name}() tidak diizinkan dalam ekspresi diagram.")

@@ -29,7 +29,7 @@ class ServiceRun:
 
 
 @dataclass
-class SopflowScriptEngine(PythonScriptEngine):
+class SopflowScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow ships no types
     """A PythonScriptEngine whose environment is the sandbox and whose services are handlers.
 
     ``context_for(task)`` builds the :class:`HandlerContext` of a service call; ``runs``

@@ -31,7 +31,7 @@ from sopflow.process.spec_loader import ProcessDefinition
 SERIALIZER_VERSION = f"sopflow-1/spiff-{SPIFF_SERIALIZER_VERSION}"
 
 
-class _ThreadLocalModeRegistry(DefaultRegistry):
+class _ThreadLocalModeRegistry(DefaultRegistry):  # type: ignore[misc]  # SpiffWorkflow ships no types
     """SpiffWorkflow's registry, with its encoder switch kept per thread.
 
     SpiffWorkflow flips one flag on the shared registry while it serializes (``serialize_json``
@@ -64,7 +64,7 @@ class _ThreadLocalModeRegistry(DefaultRegistry):
 _state_only = threading.local()
 
 
-class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):
+class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # SpiffWorkflow ships no types
     """Restores a workflow onto spec objects built once per version, instead of rebuilding them.
 
     SpiffWorkflow's converter rebuilds the whole spec graph from its dict on every restore
@@ -75,8 +75,10 @@ class _SharedSpecWorkflowConverter(BpmnWorkflowConverter):
 
     def to_dict(self, workflow: Any) -> dict[str, Any]:
         """Convert a workflow; inside :func:`dump_state` without its spec (stored once per version)."""
+        dct: dict[str, Any]
         if not getattr(_state_only, "on", False):
-            return super().to_dict(workflow)
+            dct = super().to_dict(workflow)
+            return dct
         dct = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)

@@ -68,4 +68,7 @@ class TreeFacts:
     def summary(self) -> dict[str, Any]:
         """The data of the most recently completed task and the READY task specs, for point-in-time views."""
         latest = self.latest_completed
-        return jsonable({"data": dict(latest.data) if latest is not None else {}, "ready": sorted(self.ready_names)})
+        summary: dict[str, Any] = jsonable(
+            {"data": dict(latest.data) if latest is not None else {}, "ready": sorted(self.ready_names)}
+        )
+        return summary

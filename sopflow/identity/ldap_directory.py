@@ -51,6 +51,8 @@ class LdapDirectory:
         if not settings.ldap_url or not settings.ldap_user_base:
             raise DeploymentError("LDAP belum dikonfigurasi (LDAP_URL dan LDAP_USER_BASE).")
         self.settings = settings
+        self.url: str = settings.ldap_url  # checked above: both set
+        self.user_base: str = settings.ldap_user_base
         self.use_ssl = settings.ldap_url.lower().startswith("ldaps://")
         if not self.use_ssl and not settings.ldap_start_tls and not settings.ldap_allow_plain:
             raise DeploymentError(
@@ -75,7 +77,8 @@ class LdapDirectory:
                 return None
         finally:
             person.unbind()
-        return entry["identity"]
+        identity: DirectoryIdentity = entry["identity"]
+        return identity
 
     def find(self, username: str) -> DirectoryIdentity | None:
         """Return the person of ``username`` (no password check), or None."""
@@ -104,7 +107,7 @@ class LdapDirectory:
         """Search people; ``paged`` (the sync) reads every page, so a server's size limit (Active
         Directory: 1000) can never make people look gone. An incomplete answer raises DirectoryUnavailable."""
         attributes = [ALL_ATTRIBUTES, _SUBJECT_ATTRIBUTE, "memberOf"]
-        base = self.settings.ldap_user_base
+        base = self.user_base
         try:
             if paged:
                 response = conn.extend.standard.paged_search(
@@ -125,7 +128,7 @@ class LdapDirectory:
         full_name = next((_first(attrs.get(a.lower())) for a in _NAME_ATTRIBUTES if attrs.get(a.lower())), "")
         groups = tuple(attrs.get(self.settings.ldap_group_attribute.lower(), ()))
         if self.settings.ldap_group_base:
-            groups = groups + self._group_search(conn, entry["dn"], username)
+            groups = groups + self._group_search(conn, self.settings.ldap_group_base, entry["dn"], username)
         subject = _first(attrs.get(_SUBJECT_ATTRIBUTE.lower())) or _first(attrs.get("objectguid")) or entry["dn"]
         return DirectoryIdentity(
             source=SOURCE,
@@ -137,11 +140,11 @@ class LdapDirectory:
             attributes=attrs,
         )
 
-    def _group_search(self, conn: Connection, dn: str, username: str) -> tuple[str, ...]:
+    def _group_search(self, conn: Connection, base: str, dn: str, username: str) -> tuple[str, ...]:
         dn_value, uid_value = escape_filter_chars(dn), escape_filter_chars(username)
         query = f"(|(member={dn_value})(uniqueMember={dn_value})(memberUid={uid_value}))"
         try:
-            conn.search(self.settings.ldap_group_base, query, search_scope=SUBTREE, attributes=["cn"])
+            conn.search(base, query, search_scope=SUBTREE, attributes=["cn"])
         except LDAPException as exc:
             raise DirectoryUnavailable(DirectoryUnavailable.default_message, detail=str(exc)) from None
         found = []
@@ -156,9 +159,7 @@ class LdapDirectory:
         if self.use_ssl or self.settings.ldap_start_tls:
             ca = str(self.settings.ldap_ca_file) if self.settings.ldap_ca_file else None
             tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=ca, version=ssl.PROTOCOL_TLS_CLIENT)
-        return Server(
-            self.settings.ldap_url, use_ssl=self.use_ssl, tls=tls, get_info=NONE, connect_timeout=TIMEOUT_SECONDS
-        )
+        return Server(self.url, use_ssl=self.use_ssl, tls=tls, get_info=NONE, connect_timeout=TIMEOUT_SECONDS)
 
     def _connection(self, user: str | None, password: str | None) -> Connection:
         return Connection(self._server(), user=user, password=password, receive_timeout=TIMEOUT_SECONDS)

@@ -23,12 +23,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 from sopflow.errors import DeploymentError, SopflowError
 from sopflow.identity.provisioning import DirectoryIdentity
@@ -84,6 +84,8 @@ class OidcClient:
         if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
             raise DeploymentError("Pengaturan tidak sah: OIDC_ISSUER harus alamat https://.")
         self.settings = settings
+        self.issuer: str = settings.oidc_issuer  # checked above: both set
+        self.client_id: str = settings.oidc_client_id
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
 
@@ -91,9 +93,9 @@ class OidcClient:
     def metadata(self) -> dict[str, Any]:
         """Return the provider's discovery document (its ``issuer`` must be the configured one)."""
         if self._metadata is None:
-            url = self.settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
+            url = self.issuer.rstrip("/") + "/.well-known/openid-configuration"
             document = _get_json(url)
-            if document.get("issuer") != self.settings.oidc_issuer:
+            if document.get("issuer") != self.issuer:
                 raise OidcError("invalid_token", f"discovery issuer {document.get('issuer')!r} differs")
             self._metadata = document
         return self._metadata
@@ -101,7 +103,9 @@ class OidcClient:
     def keys(self, refresh: bool = False) -> KeySet:
         """Return the provider's signing keys (JWKS from discovery)."""
         if self._keys is None or refresh:
-            self._keys = KeySet.import_key_set(_get_json(self.metadata()["jwks_uri"]))
+            # the provider's JSON, checked by joserfc as it imports it
+            jwks = cast(KeySetSerialization, _get_json(self.metadata()["jwks_uri"]))
+            self._keys = KeySet.import_key_set(jwks)
         return self._keys
 
     # -- the flow -------------------------------------------------------------------------------
@@ -110,12 +114,12 @@ class OidcClient:
         state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64)
         query = {
             "response_type": "code",
-            "client_id": self.settings.oidc_client_id,
+            "client_id": self.client_id,
             "redirect_uri": redirect_uri,
             "scope": self.settings.oidc_scopes,
             "state": state,
             "nonce": nonce,
-            "code_challenge": create_s256_code_challenge(verifier),
+            "code_challenge": create_s256_code_challenge(verifier),  # type: ignore[no-untyped-call]  # unannotated in types-Authlib
             "code_challenge_method": "S256",
         }
         endpoint = self.metadata()["authorization_endpoint"]
@@ -131,7 +135,7 @@ class OidcClient:
         """
         if not pending or not params.get("state") or not hmac.compare_digest(params["state"], pending["state"]):
             raise OidcError("state", "state missing, unknown or already used")
-        if params.get("iss") and params["iss"] != self.settings.oidc_issuer:  # RFC 9207: mix-up defence
+        if params.get("iss") and params["iss"] != self.issuer:  # RFC 9207: mix-up defence
             raise OidcError("invalid_token", f"authorization response from issuer {params['iss']!r}")
         if params.get("error"):
             raise OidcError("provider_error", f"{params['error']}: {params.get('error_description', '')}")
@@ -157,8 +161,8 @@ class OidcClient:
         registry = jwt.JWTClaimsRegistry(
             now=int(now if now is not None else time.time()),
             leeway=LEEWAY_SECONDS,
-            iss={"essential": True, "value": self.settings.oidc_issuer},
-            aud={"essential": True, "value": self.settings.oidc_client_id},
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.client_id},
             exp={"essential": True},
             iat={"essential": True},
             sub={"essential": True},
@@ -169,7 +173,7 @@ class OidcClient:
         except JoseError as exc:
             raise OidcError("invalid_token", f"claims: {exc}") from None
         audience = claims.get("aud")
-        if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != self.settings.oidc_client_id:
+        if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != self.client_id:
             raise OidcError("invalid_token", "azp differs from the client id")
         return dict(claims)
 
@@ -194,12 +198,12 @@ class OidcClient:
     def logout_url(self, id_token: str | None, post_logout_redirect_uri: str) -> str | None:
         """The provider's RP-initiated logout address, or None when it has no ``end_session_endpoint``."""
         try:
-            endpoint = self.metadata().get("end_session_endpoint")
+            endpoint: str | None = self.metadata().get("end_session_endpoint")
         except OidcError:
             return None
         if not endpoint:
             return None
-        query = {"client_id": self.settings.oidc_client_id, "post_logout_redirect_uri": post_logout_redirect_uri}
+        query = {"client_id": self.client_id, "post_logout_redirect_uri": post_logout_redirect_uri}
         if id_token:
             query["id_token_hint"] = id_token
         return endpoint + ("&" if "?" in endpoint else "?") + urllib.parse.urlencode(query)
@@ -218,11 +222,11 @@ class OidcClient:
             "code": code,
             "redirect_uri": redirect_uri,
             "code_verifier": verifier,
-            "client_id": self.settings.oidc_client_id or "",
+            "client_id": self.client_id,
         }
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
         if self.settings.oidc_client_secret:  # client_secret_basic (RFC 6749 §2.3.1: form-encoded parts)
-            pair = f"{_form(self.settings.oidc_client_id or '')}:{_form(self.settings.oidc_client_secret)}"
+            pair = f"{_form(self.client_id)}:{_form(self.settings.oidc_client_secret)}"
             headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
         request = urllib.request.Request(
             self.metadata()["token_endpoint"], urllib.parse.urlencode(form).encode(), headers, method="POST"

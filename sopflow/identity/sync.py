@@ -78,10 +78,10 @@ def sync_directory(engine: Engine, directory: LdapDirectory, mapping: IdentityMa
         seen.add(person.subject)
         report.add(apply_identity(engine, person, mapping, via="sync"))
     with engine.db.reading() as session:
-        gone = session.scalars(
+        active = session.scalars(
             select(User).where(User.auth_source == SOURCE, User.active.is_(True)).order_by(User.username)
         ).all()
-        gone = [(u.username, u.external_subject) for u in gone if u.external_subject not in seen]
+        gone = [(u.username, u.external_subject) for u in active if u.external_subject not in seen]
     for username, subject in gone:
         vanished = DirectoryIdentity(source=SOURCE, subject=subject or "", username=username)
         report.add(apply_identity(engine, vanished, _NOTHING, via="sync"))

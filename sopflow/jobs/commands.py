@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from sopflow.jobs.runner import JobRunner
     from sopflow.jobs.transport import Transport
     from sopflow.persistence.db import Database
+    from sopflow.settings import Settings
 
 
 class JobCommands:
@@ -41,6 +43,8 @@ class JobCommands:
     transport: Transport
     jobs: JobRunner
 
+    settings: Settings
+    _command: Callable[[], AbstractContextManager[Session]]
     escalate_overdue: Callable[[], list[dict[str, Any]]]
 
     def _defer_service_steps(self, session: Session, run: CaseRun, actor: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -140,9 +141,9 @@ class Notifier:
         users = self._active_users(session)
         return [u.username for u in users if lane in (u.lanes or []) and (unit is None or unit in (u.units or []))]
 
-    def _active_users(self, session: Session) -> list[User]:
+    def _active_users(self, session: Session) -> Sequence[User]:
         # read once per transaction: a save that readies five tasks asks five times
-        cached = session.info.get(_USERS_KEY)
+        cached: Sequence[User] | None = session.info.get(_USERS_KEY)
         if cached is None:
             cached = session.info[_USERS_KEY] = session.scalars(
                 select(User).where(User.active.is_(True)).order_by(User.username)

@@ -110,6 +110,7 @@ def cases_in_progress(session: Session, case_ids: list[str]) -> dict[str, str]:
     ).all()
     result: dict[str, str] = {}
     for case_id, status, started in rows:
+        assert case_id is not None  # selected among case_ids
         label = "gagal" if status == "failed" else ("diproses" if started else "antre")
         if result.get(case_id) != "gagal":
             result[case_id] = label

@@ -86,7 +86,8 @@ class Case(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     # Every UPDATE carries "WHERE version = <loaded>": a concurrent change raises StaleDataError.
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    # SQLAlchemy's typing declares it an instance attribute, though mappers read it from the class
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}  # type: ignore[misc]
 
 
 class HumanTask(Base):

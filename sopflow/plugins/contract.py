@@ -119,6 +119,6 @@ class HandlerContext:
 
 
 class Handler(Protocol):
-    """A registered operation: evaluated params and a context in, JSON-able dict out."""
+    """A registered operation: evaluated params and a context in, JSON-able dict (or list) out."""
 
-    def __call__(self, params: dict[str, Any], ctx: HandlerContext) -> dict[str, Any]: ...
+    def __call__(self, params: dict[str, Any], ctx: HandlerContext) -> dict[str, Any] | list[Any]: ...

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -96,7 +96,8 @@ def parse_xml_safely(bpmn_xml: str | bytes, filename: str = "<bpmn>") -> etree._
         raise InvalidProcess(
             f"Berkas {filename} bukan XML yang sah: {exc}", [{"element": "", "message": str(exc)}]
         ) from None
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    # lxml-stubs leave DocInfo.doctype out
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # type: ignore[attr-defined]
         raise InvalidProcess(
             f"Berkas {filename} memuat DOCTYPE/ENTITY; ini tidak diizinkan pada berkas BPMN.",
             [{"element": "", "message": "DOCTYPE/ENTITY tidak diizinkan"}],
@@ -104,18 +105,24 @@ def parse_xml_safely(bpmn_xml: str | bytes, filename: str = "<bpmn>") -> etree._
     return tree
 
 
+def xpath_elements(tree: etree._ElementTree, path: str, **variables: Any) -> list[etree._Element]:
+    """Return the elements an XPath selects in a BPMN document (prefixes of :data:`NSMAP`, ``$name`` variables)."""
+    # lxml types an XPath result as the union of every kind an expression may give; an element path gives elements
+    return cast(list[etree._Element], tree.xpath(path, namespaces=NSMAP, **variables))
+
+
 def read_process_properties(tree: etree._ElementTree, process_id: str) -> dict[str, str]:
     """Return the ``spiffworkflow:property`` values declared on ``<bpmn:process id=...>``."""
-    nodes = tree.xpath(
+    nodes = xpath_elements(
+        tree,
         f"//bpmn:process[@id='{process_id}']/bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",
-        namespaces=NSMAP,
     )
-    return {node.get("name"): node.get("value", "") for node in nodes}
+    return {node.get("name", ""): node.get("value", "") for node in nodes}
 
 
 def executable_process_ids(tree: etree._ElementTree) -> list[str]:
     """Return the ids of the executable processes in a BPMN document."""
-    return [p.get("id") for p in tree.xpath("//bpmn:process[@isExecutable='true']", namespaces=NSMAP)]
+    return [p.get("id", "") for p in xpath_elements(tree, "//bpmn:process[@isExecutable='true']")]
 
 
 @lru_cache(maxsize=1)
@@ -198,15 +205,17 @@ def load_process_file(path: str | Path) -> ProcessDefinition:
     return build_definition(bpmn_xml, forms, config, filename=path.name)
 
 
-def _read_referenced_forms(tree: etree._ElementTree, base: Path) -> tuple[dict[str, dict], list[dict]]:
-    names = {n.text.strip() for n in tree.xpath("//spiffworkflow:formJsonSchemaFilename", namespaces=NSMAP) if n.text}
+def _read_referenced_forms(
+    tree: etree._ElementTree, base: Path
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    names = {n.text.strip() for n in xpath_elements(tree, "//spiffworkflow:formJsonSchemaFilename") if n.text}
     names |= {
-        n.get("value")
-        for n in tree.xpath("//spiffworkflow:property[@name='sopflow.start_form']", namespaces=NSMAP)
-        if n.get("value")
+        value
+        for n in xpath_elements(tree, "//spiffworkflow:property[@name='sopflow.start_form']")
+        if (value := n.get("value"))
     }
-    forms: dict[str, dict] = {}
-    problems: list[dict] = []
+    forms: dict[str, dict[str, Any]] = {}
+    problems: list[dict[str, Any]] = []
     root = base.resolve()
     for name in sorted(names):
         form_path = (base / name).resolve()
@@ -223,7 +232,7 @@ def _read_referenced_forms(tree: etree._ElementTree, base: Path) -> tuple[dict[s
     return forms, problems
 
 
-def _check_forms(forms: dict[str, dict]) -> list[dict]:
+def _check_forms(forms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     problems = []
     for name, schema in forms.items():
         try:
@@ -239,9 +248,9 @@ def _check_forms(forms: dict[str, dict]) -> list[dict]:
     return problems
 
 
-def _check_expressions(spec: Any, properties: dict[str, str], forms: dict[str, dict]) -> list[dict]:
+def _check_expressions(spec: Any, properties: dict[str, str], forms: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Compile every expression of the diagram under the sandbox."""
-    problems: list[dict] = []
+    problems: list[dict[str, Any]] = []
 
     def check(element: str, what: str, source: str | None, script: bool = False) -> None:
         if not source or not source.strip():

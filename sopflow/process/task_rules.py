@@ -61,9 +61,9 @@ def is_supporting(task_spec: Any) -> bool:
     return properties_of(task_spec).get("sop.pendukung", "").strip().lower() in {"ya", "true", "1"}
 
 
-def check_task_rules(spec: Any, forms: dict[str, dict], operators: list[str]) -> list[dict]:
+def check_task_rules(spec: Any, forms: dict[str, dict[str, Any]], operators: list[str]) -> list[dict[str, Any]]:
     """Return the rule violations of a spec, each ``{"element", "message"}`` in Indonesian."""
-    problems: list[dict] = []
+    problems: list[dict[str, Any]] = []
     steps: set[int] = set()
     for ts in iter_bpmn_task_specs(spec):
         if isinstance(ts, LoopTask):
@@ -93,10 +93,10 @@ def check_task_rules(spec: Any, forms: dict[str, dict], operators: list[str]) ->
     return problems
 
 
-def _check_mutu_baku(ts: Any, human: bool, steps: set[int]) -> list[dict]:
+def _check_mutu_baku(ts: Any, human: bool, steps: set[int]) -> list[dict[str, Any]]:
     props = properties_of(ts)
     element = ts.bpmn_id
-    problems: list[dict] = []
+    problems: list[dict[str, Any]] = []
     raw_step = props.get("sop.step", "").strip()
     if not raw_step.isdigit():
         return [{"element": element, "message": "properti sop.step (nomor langkah SOP) tidak ada atau bukan angka"}]

@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from sopflow.process.spec_loader import BPMN_NS, NSMAP, SPIFF_NS, ProcessDefinition, parse_xml_safely
+from sopflow.process.spec_loader import BPMN_NS, NSMAP, SPIFF_NS, ProcessDefinition, parse_xml_safely, xpath_elements
 
 #: Children of a process that are not diagram elements of their own.
 _SKIPPED = {"laneSet", "extensionElements", "documentation", "ioSpecification", "property"}
@@ -147,7 +147,7 @@ def _compare(before: dict[str, str | None], after: dict[str, str | None]) -> lis
 
 
 def _process(tree: etree._ElementTree, process_id: str) -> Any:
-    found = tree.xpath("//bpmn:process[@id=$pid]", namespaces=NSMAP, pid=process_id)
+    found = xpath_elements(tree, "//bpmn:process[@id=$pid]", pid=process_id)
     return found[0] if found else None
 
 

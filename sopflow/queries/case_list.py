@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from sopflow.access.case_access import visible_cases_query
@@ -82,7 +82,7 @@ def case_list_for_user(
         "tenggat": due.c.due_at,
         "dimulai": Case.started_at,
     }[order]
-    keys = [column.desc() if desc else column.asc()]
+    keys: list[ColumnElement[Any]] = [column.desc() if desc else column.asc()]
     if order == "tenggat":
         keys.insert(0, due.c.due_at.is_(None))  # cases without an open task last, either direction
     query = query.order_by(*keys, Case.started_at.desc(), Case.id).limit(limit).offset(max(0, offset))

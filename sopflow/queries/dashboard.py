@@ -19,7 +19,7 @@ def overview(session: Session, now: datetime) -> dict[str, Any]:
         .join(Case, Case.id == HumanTask.case_id)
         .where(HumanTask.state == "ready")
     ).all()
-    per_step: dict[tuple, dict[str, Any]] = {}
+    per_step: dict[tuple[Any, ...], dict[str, Any]] = {}
     overdue_per_lane: Counter[str] = Counter()
     for process_id, step, element_id, name, lane, due_at in rows:
         key = (process_id, step or 0, element_id)

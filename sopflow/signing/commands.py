@@ -252,7 +252,9 @@ class SigningCommands:
             raise TaskNotReady("PDF sedang dibuat; muat ulang halaman ini sebentar lagi.")
         raise InvalidForm(f"PDF dokumen belum ada ({state.get('message') or 'belum dibuat'}).", [])
 
-    def _sign(self, session: Session, run: CaseRun, user: Any, pdf_doc: Any, reason: str, cmd: SignTask) -> dict:
+    def _sign(
+        self, session: Session, run: CaseRun, user: Any, pdf_doc: Any, reason: str, cmd: SignTask
+    ) -> dict[str, Any]:
         """Sign ``pdf_doc`` with the user's certificate; store it and record ``document_signed``."""
         now = self.clock()
         current = certificates.current_certificate(session, user)

@@ -132,11 +132,12 @@ class Pkcs12Signer:
             text_box_style=text.TextBoxStyle(font_size=8),
             border_width=1,
         )
+        x1, y1, x2, y2 = (int(v) for v in box)
         pdf_signer = signers.PdfSigner(
             meta,
             signer=signer,
             stamp_style=style,
-            new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD, on_page=page, box=tuple(int(v) for v in box)),
+            new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD, on_page=page, box=(x1, y1, x2, y2)),
         )
         out = io.BytesIO()
         stamp = {

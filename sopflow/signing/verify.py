@@ -114,7 +114,8 @@ def check_signed_events(
     for event in events:
         if event.get("kind") != SIGNED_EVENT:
             continue
-        data = event.get("data") if isinstance(event.get("data"), dict) else {}
+        payload = event.get("data")
+        data = payload if isinstance(payload, dict) else {}
         case_id, seq = str(event.get("case_id") or "-"), int(event.get("seq") or 0)
         name = str(data.get("filename") or data.get("sha256") or "?")
 

@@ -17,30 +17,42 @@ from sopflow.sopdoc.geometry import (
     SIDE_GAP,
     SLOT,
     ZONE,
+    Column,
     Label,
     Page,
     Shape,
     drawn_edges,
     line_height,
 )
+from sopflow.sopdoc.steps import Edge, Step
 from sopflow.sopdoc.text import text_width, wrap
 
 
 class Router:
     """Lays out the connectors of every page (see the module docstring for the routes)."""
 
-    def __init__(self, layout: Any, steps, symbols, top, lane_columns, lane_of, page_of) -> None:
+    def __init__(
+        self,
+        layout: Any,
+        steps: list[Step],
+        symbols: dict[int, Shape],
+        top: dict[int, float],
+        lane_columns: list[Column],
+        lane_of: list[int],
+        page_of: dict[int, int],
+    ) -> None:
         self.layout, self.steps, self.symbols, self.top = layout, steps, symbols, top
         self.lane_columns, self.lane_of, self.page_of = lane_columns, lane_of, page_of
         self.channels: dict[tuple[int, str], int] = {}
         self.sides: dict[tuple[int, str], str] = {}
 
     def page(self, row: int) -> Page:
-        return self.layout.pages[self.page_of[row]]
+        page: Page = self.layout.pages[self.page_of[row]]
+        return page
 
     def route_all(self) -> None:
-        bottom_items: dict[int, list] = {}
-        top_items: dict[int, list] = {}
+        bottom_items: dict[int, list[Any]] = {}
+        top_items: dict[int, list[Any]] = {}
         adjacent, side_routes = [], []
         for row, step in enumerate(self.steps):
             for edge in drawn_edges(step):
@@ -75,7 +87,7 @@ class Router:
             offsets = offsets[1:]
         return [cx + offsets[i % len(offsets)] for i in range(count)]
 
-    def _bottom(self, row: int, edges: list, numbers: dict[tuple[int, int], int]) -> None:
+    def _bottom(self, row: int, edges: list[Any], numbers: dict[tuple[int, int], int]) -> None:
         symbol, page = self.symbols[row], self.page(row)
         zone_mid = self.top[row] + self.layout.heights[row] - ZONE / 2
         widths = [END_W if edge.target is None else OFFPAGE_W for edge in edges]
@@ -98,7 +110,7 @@ class Router:
             page.connectors.append([start, (x, item.y)])
             self._label(page, edge.label, start[0], start[1] + 1, left=x < symbol.cx - 0.01)
 
-    def _top(self, row: int, sources: list, numbers: dict[tuple[int, int], int], skip_centre: bool) -> None:
+    def _top(self, row: int, sources: list[Any], numbers: dict[tuple[int, int], int], skip_centre: bool) -> None:
         symbol, page = self.symbols[row], self.page(row)
         zone_mid = self.top[row] + ZONE / 2
         for x, (source, _edge) in zip(self._slots(symbol, len(sources), skip_centre), sources, strict=True):
@@ -108,7 +120,8 @@ class Router:
             page.shapes.append(item)
             page.connectors.append([(x, item.y + item.h), (x, symbol.top_at(x))])
 
-    def _adjacent(self, row: int, edge) -> None:
+    def _adjacent(self, row: int, edge: Edge) -> None:
+        assert edge.target is not None  # route_all passes only edges that end at a row
         source, target, page = self.symbols[row], self.symbols[edge.target], self.page(row)
         start = (source.cx, source.y + source.h)
         end = (target.cx, target.top_at(target.cx))
@@ -126,10 +139,11 @@ class Router:
         used = self.channels.get((lane, side), 0)
         self.channels[(lane, side)] = used + 1
         offset = min(5.0 + 2.5 * used, SIDE_GAP - 7)  # the last stretch into the symbol keeps 7 pt for the arrow
-        left = self.layout.table_x + column.x
+        left: float = self.layout.table_x + column.x
         return left + offset if side == "left" else left + column.width - offset
 
-    def _side(self, row: int, edge) -> None:
+    def _side(self, row: int, edge: Edge) -> None:
+        assert edge.target is not None  # route_all passes only edges that end at a row
         source, target, page = self.symbols[row], self.symbols[edge.target], self.page(row)
         lane_s, lane_t = self.lane_of[row], self.lane_of[edge.target]
         exit_side = "left" if lane_t < lane_s else "right"

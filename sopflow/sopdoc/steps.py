@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 
 from sopflow.indonesian import BULAN
-from sopflow.process.spec_loader import NSMAP, ProcessDefinition, parse_xml_safely
+from sopflow.process.spec_loader import ProcessDefinition, parse_xml_safely, xpath_elements
 from sopflow.process.task_rules import is_human, is_supporting, iter_bpmn_task_specs, properties_of
 
 
@@ -74,9 +74,7 @@ def numbered_list(properties: dict[str, str], prefix: str) -> list[str]:
 def lane_order(definition: ProcessDefinition) -> list[str]:
     """Return the lane names of the process's laneSet in diagram (document) order."""
     tree = parse_xml_safely(definition.bpmn_xml)
-    lanes = tree.xpath(
-        f"//bpmn:process[@id='{definition.process_id}']//bpmn:lane[not(bpmn:childLaneSet)]", namespaces=NSMAP
-    )
+    lanes = xpath_elements(tree, f"//bpmn:process[@id='{definition.process_id}']//bpmn:lane[not(bpmn:childLaneSet)]")
     names: list[str] = []
     for lane in lanes:
         name = (lane.get("name") or lane.get("id") or "").strip()
@@ -85,9 +83,9 @@ def lane_order(definition: ProcessDefinition) -> list[str]:
     return names
 
 
-def _flow_names(definition: ProcessDefinition) -> dict[tuple[str, str], str]:
+def _flow_names(definition: ProcessDefinition) -> dict[tuple[str | None, str | None], str]:
     tree = parse_xml_safely(definition.bpmn_xml)
-    flows = tree.xpath(f"//bpmn:process[@id='{definition.process_id}']/bpmn:sequenceFlow", namespaces=NSMAP)
+    flows = xpath_elements(tree, f"//bpmn:process[@id='{definition.process_id}']/bpmn:sequenceFlow")
     return {(f.get("sourceRef"), f.get("targetRef")): (f.get("name") or "").strip() for f in flows}
 
 
@@ -194,7 +192,7 @@ def _reached(node: Any, rows: dict[str, int], own: str) -> list[int | None]:
     return found
 
 
-def _assign_symbols(steps: list[Step], flow_names: dict[tuple[str, str], str]) -> None:
+def _assign_symbols(steps: list[Step], flow_names: dict[tuple[str | None, str | None], str]) -> None:
     numbers = {s.bpmn_id: s.number for s in steps}
     rows = {s.bpmn_id: index for index, s in enumerate(steps)}
     for index, step in enumerate(steps):

@@ -11,7 +11,9 @@ target_metadata = Base.metadata
 
 def run_migrations_online() -> None:
     """Run migrations in a transaction on a fresh connection."""
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None  # set by sopflow.persistence.db before it runs the migrations
+    engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
