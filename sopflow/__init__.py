@@ -22,6 +22,7 @@ from .commands import (
 from .db import Database
 from .engine import Engine
 from .errors import (
+    CaseAlreadyExists,
     ExpressionRejected,
     HandlerFailed,
     InvalidForm,
@@ -37,6 +38,7 @@ from .errors import (
 from .settings import Settings
 
 __all__ = [
+    "CaseAlreadyExists",
     "CaseOutcome",
     "ClaimTask",
     "CompleteUserTask",

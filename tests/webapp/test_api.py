@@ -23,7 +23,7 @@ from sopflow import HandlerFailed, StaleInstance, inbox, tokens
 from sopflow.models import User
 from sopflow.settings import PROJECT_ROOT
 from webapp import api
-from webapp.openapi import openapi_document
+from webapp.api_spec import openapi_document
 
 SAMPLES = PROJECT_ROOT / "samples" / "monev_kinerja"
 PERIODE = "2026-TW3"
@@ -131,7 +131,8 @@ def test_openapi_describes_exactly_the_blueprint_routes(app: Flask) -> None:
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.fallback":
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
             routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    document = openapi_document()
+    with app.app_context():
+        document = openapi_document()
     described = {
         (path, method) for path, item in document["paths"].items() for method in item if method != "parameters"
     }
@@ -213,9 +214,11 @@ def test_start_case_errors(api_env: ApiEnv, api_case_id: str) -> None:
         "invalid_form",
     )
     assert "periode" in err["fields"]
-    # a periode that already has a case
+    # a periode that already has a case: a conflict with what exists (409), no longer a form error (422)
     err = error_of(
-        api_env.post("/cases", "sekretaris", {"process_id": "monev_kinerja", "periode": PERIODE, "data": data}), 422
+        api_env.post("/cases", "sekretaris", {"process_id": "monev_kinerja", "periode": PERIODE, "data": data}),
+        409,
+        "case_already_exists",
     )
     assert "periode" in err["fields"]
     error_of(api_env.post("/cases", "sekretaris", {"process_id": "tidak_ada", "periode": "2026-TW4"}), 404, "not_found")
