@@ -58,7 +58,7 @@ def case_list_args() -> dict[str, Any]:
     order = _choice("order", inbox.CASE_ORDERS, "periode", fields)
     direction = _choice("direction", ("", "asc", "desc"), "", fields)
     found = {
-        "status": request.args.get("status") or None,
+        "status": _choice("status", ("", "berjalan", "selesai", "gagal"), "", fields) or None,
         "process_id": request.args.get("process_id") or None,
         "periode": request.args.get("periode") or None,
         "order": order,
