@@ -71,14 +71,16 @@ ERROR_DESCRIPTIONS = {
     422: "Isian belum benar; error.fields memuat pesan per isian. Tidak ada yang disimpan.",
     429: "Terlalu banyak token yang salah dari alamat ini; coba lagi setelah Retry-After detik.",
     500: "Kesalahan server atau langkah mesin gagal.",
+    503: "Basis data sedang tidak dapat dihubungi; coba lagi setelah Retry-After detik.",
 }
 _ERROR_HEADERS = {
     401: {"WWW-Authenticate": {"description": 'Bearer realm="sopflow"', "schema": {"type": "string"}}},
     405: {"Allow": {"description": "Metode yang didukung alamat ini.", "schema": {"type": "string"}}},
     429: {"Retry-After": {"description": "Detik sampai boleh mencoba lagi.", "schema": {"type": "integer"}}},
+    503: {"Retry-After": {"description": "Detik sampai boleh mencoba lagi.", "schema": {"type": "integer"}}},
 }
-#: every operation that needs a token may answer these
-AUTH_ERRORS = (401, 429, 500)
+#: every operation that needs a token may answer these (503: webapp.observability, the database is down)
+AUTH_ERRORS = (401, 429, 500, 503)
 
 _EXTRAS: dict[str, dict[str, Any]] = {}
 
@@ -206,7 +208,8 @@ def _drop_null_defaults(node: Any) -> None:
 # -- what spectree has no parameter for: response headers, the binary download, links -----------------------
 LOCATION = {"Location": {"description": "Alamat GET kasus.", "schema": {"type": "string"}}}
 CONTENT_DISPOSITION = {"Content-Disposition": {"description": "Nama berkas.", "schema": {"type": "string"}}}
-BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+#: a document is sent with its own media type (xlsx, docx, pdf, json, ...)
+BINARY = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 
 
 def _link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
