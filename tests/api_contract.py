@@ -37,8 +37,7 @@ def check_response(client: FlaskClient, method: str, path: str, response: Any) -
         return
     label = f"{method} {path} -> {response.status_code}"
     assert operation.responses.find_by_status_code(response.status_code) is not None, (
-        f"undocumented status: {label} (documented: {sorted(operation.definition['responses'])}): "
-        f"{response.get_data(as_text=True)[:500]}"
+        f"undocumented status: {label}: {response.get_data(as_text=True)[:500]}"
     )
     try:
         operation.validate_response(response)

@@ -60,6 +60,7 @@ from .api_support import (
     to_json,
 )
 
+# the error handlers are re-exported: tests check they are registered on this blueprint only
 __all__ = ["_api_error", "_http_error", "_sopflow_error", "_unexpected", "bp", "to_json"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

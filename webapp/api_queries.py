@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
 from sopflow import inbox
 
-from .api_support import ApiError, int_arg
+from .api_support import ApiError, int_arg, query_arg
 
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
@@ -21,7 +19,7 @@ TASK_ORDERS = ("due", "step", "periode")
 
 
 def _choice(name: str, allowed: Any, default: str, fields: dict[str, list[str]]) -> str:
-    value = request.args.get(name) or default
+    value = query_arg(name, fields) or default
     if value not in allowed:
         fields.setdefault(name, []).append(f"Pilih salah satu: {', '.join(a for a in allowed if a)}.")
     return value
@@ -44,7 +42,7 @@ def task_list_args() -> dict[str, Any]:
     found = {
         "filter": _choice("filter", inbox.FILTERS, "semua", fields),
         "step": int_arg("step", fields),
-        "periode": request.args.get("periode") or None,
+        "periode": query_arg("periode", fields) or None,
         "order": _choice("order", TASK_ORDERS, "due", fields),
         **_page(fields, 200),
     }
@@ -59,8 +57,8 @@ def case_list_args() -> dict[str, Any]:
     direction = _choice("direction", ("", "asc", "desc"), "", fields)
     found = {
         "status": _choice("status", ("", "berjalan", "selesai", "gagal"), "", fields) or None,
-        "process_id": request.args.get("process_id") or None,
-        "periode": request.args.get("periode") or None,
+        "process_id": query_arg("process_id", fields) or None,
+        "periode": query_arg("periode", fields) or None,
         "order": order,
         "descending": {"asc": False, "desc": True}.get(direction),
         **_page(fields, 100),

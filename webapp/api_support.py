@@ -168,23 +168,24 @@ def _too_deep(value: Any) -> bool:
     return False
 
 
-def required_string(body: Mapping[str, Any], name: str, fields: dict[str, list[str]]) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        fields.setdefault(name, []).append("Wajib diisi (teks).")
-        return ""
-    return value.strip()
-
-
 def invalid(fields: Mapping[str, list[str]]) -> ApiError:
     return ApiError(422, "invalid_form", "Isian permintaan belum benar; periksa pesan pada setiap isian.", fields)
+
+
+def query_arg(name: str, fields: dict[str, list[str]]) -> str | None:
+    """Read a query parameter that takes one value; repeating it (``?limit=1&limit=2``) adds a message to ``fields``."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        fields.setdefault(name, []).append("Cukup satu nilai.")
+        return None
+    return values[0] if values else None
 
 
 def int_arg(
     name: str, fields: dict[str, list[str]], minimum: int | None = None, maximum: int | None = None
 ) -> int | None:
     """Read an integer query parameter; a bad value adds a message to ``fields`` and returns None."""
-    raw = request.args.get(name)
+    raw = query_arg(name, fields)
     if raw in (None, ""):
         return None
     try:

@@ -291,6 +291,21 @@ def test_list_tasks_rejects_bad_query(api_env: ApiEnv, query: str) -> None:
     assert set(err["fields"]) == {query.split("=")[0]}
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tasks?limit=1&limit=2",
+        "/tasks?order=due&order=step",
+        "/cases?status=x&status=y",
+        "/notifications?limit=1&limit=2",
+    ],
+)
+def test_a_repeated_query_parameter_is_400(api_env: ApiEnv, path: str) -> None:
+    name = path.split("?")[1].split("=")[0]
+    err = error_of(api_env.get(path, "sekretaris"), 400, "invalid_query")
+    assert name in err["fields"]
+
+
 def test_task_detail(api_env: ApiEnv, api_task01: str) -> None:
     response = api_env.get(f"/tasks/{api_task01}", "sekretaris")
     assert response.status_code == 200
@@ -654,9 +669,9 @@ def test_multipart_data_part_is_a_json_object(api_env: ApiEnv, api_step2: dict[s
     assert "lembar_isian" in error_of(response, 422, "invalid_form")["fields"]
 
 
-def test_task_detail_says_whether_the_task_is_overdue(api_env: ApiEnv, api_task01: str) -> None:
+def test_task_detail_says_whether_the_task_is_overdue(api_env: ApiEnv, api_task01: str, clock: Any) -> None:
     assert api_env.get(f"/tasks/{api_task01}", "sekretaris").get_json()["task"]["overdue"] is False
-    api_env.app.config["SOPFLOW_CLOCK"].shift += timedelta(days=60)
+    clock.shift += timedelta(days=60)
     assert api_env.get(f"/tasks/{api_task01}", "sekretaris").get_json()["task"]["overdue"] is True
 
 
