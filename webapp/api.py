@@ -36,7 +36,7 @@ from sopflow import (
 
 from . import api_models as m
 from .api_plumbing import _api_error, _http_error, _sopflow_error, _unexpected, install
-from .api_queries import case_list_args, task_list_args
+from .api_queries import MAX_ID, MAX_LIMIT, case_list_args, task_list_args
 from .api_spec import (
     BINARY,
     CASE_LINKS,
@@ -65,8 +65,6 @@ __all__ = ["_api_error", "_http_error", "_sopflow_error", "_unexpected", "bp", "
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 install(bp)  # bearer authentication, JSON errors, OPTIONS, unknown paths (webapp.api_plumbing)
-
-MAX_LIMIT = 500
 
 
 def _engine() -> Engine:
@@ -184,10 +182,12 @@ def get_case(case_id: str) -> Response:
     content=BINARY,
 )
 def download_document(case_id: str, doc_id: int) -> Response:
-    """Send a document of a case (its bytes, with its media type and file name) to a caller who may see it.
+    """Send a case's document (bytes, media type, file name) to a caller who may see it; else 404.
 
-    Errors: 404 unknown case or document, or one the caller may not see (:mod:`sopflow.case_access`).
+    404 also for an id past PostgreSQL's integer (the query would fail) and one the caller may not see.
     """
+    if doc_id > MAX_ID:
+        raise ApiError(404, "not_found", "Dokumen tidak ditemukan.")
     with _engine().db.reading() as session:
         document = inbox.document_for_user(session, case_id, doc_id, _user().username)
     path = _engine().services.files.path_for(document["sha256"])

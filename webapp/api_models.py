@@ -106,7 +106,9 @@ class TaskListQuery(BaseModel):
         description="Saringan kotak masuk: semua; milik_saya (diklaim pengguna token); belum_diklaim; terlambat "
         "(melewati tenggat); jatuh_tempo (belum terlambat, tenggat paling lambat akhir hari kerja kedua berikutnya).",
     )
-    step: int | SkipJsonSchema[None] = Field(None, description="Nomor langkah SOP.")
+    step: Annotated[int, Field(ge=0, le=2_147_483_647)] | SkipJsonSchema[None] = Field(
+        None, description="Nomor langkah SOP."
+    )
     periode: str | SkipJsonSchema[None] = Field(None, description="Mis. 2026-TW3.")
     order: Literal["due", "step", "periode"] = Field(
         "due", description="Urutan: due (tenggat terdekat dahulu), step (nomor langkah), periode (terbaru)."

@@ -15,12 +15,15 @@ from .api_support import ApiError, int_arg, query_arg
 
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
+#: the largest id or number a PostgreSQL ``integer`` column holds (past it a query fails instead of finding nothing)
+MAX_ID = 2_147_483_647
 TASK_ORDERS = ("due", "step", "periode")
 
 
 def _choice(name: str, allowed: Any, default: str, fields: dict[str, list[str]]) -> str:
-    value = query_arg(name, fields) or default
-    if value not in allowed:
+    raw = query_arg(name, fields)
+    value = default if raw is None else raw  # present but empty (``?order=``) is no choice: 400
+    if value not in allowed or (value == "" and raw is not None):
         fields.setdefault(name, []).append(f"Pilih salah satu: {', '.join(a for a in allowed if a)}.")
     return value
 
@@ -41,7 +44,7 @@ def task_list_args() -> dict[str, Any]:
     fields: dict[str, list[str]] = {}
     found = {
         "filter": _choice("filter", inbox.FILTERS, "semua", fields),
-        "step": int_arg("step", fields),
+        "step": int_arg("step", fields, minimum=0, maximum=MAX_ID),
         "periode": query_arg("periode", fields) or None,
         "order": _choice("order", TASK_ORDERS, "due", fields),
         **_page(fields, 200),

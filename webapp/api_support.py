@@ -186,7 +186,7 @@ def int_arg(
 ) -> int | None:
     """Read an integer query parameter; a bad value adds a message to ``fields`` and returns None."""
     raw = query_arg(name, fields)
-    if raw in (None, ""):
+    if raw is None:
         return None
     try:
         value = int(raw)
