@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         Upload,
     )
     from sopflow.errors import (
+        CaseAlreadyExists,
         ExpressionRejected,
         HandlerFailed,
         InvalidForm,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from sopflow.settings import Settings
 
 __all__ = [
+    "CaseAlreadyExists",
     "CaseOutcome",
     "ClaimTask",
     "CompleteUserTask",

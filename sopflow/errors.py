@@ -69,6 +69,12 @@ class InvalidForm(SopflowError):
         return grouped
 
 
+class CaseAlreadyExists(InvalidForm):
+    """A process already has a case for the periode: a conflict with existing state (409), reported on ``periode``."""
+
+    http_status = 409
+
+
 class InvalidProcess(SopflowError):
     """A BPMN file or its forms/config are not valid; ``problems`` name the elements."""
 

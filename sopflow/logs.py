@@ -29,7 +29,9 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
+        # plain tracebacks whether or not rich is installed (schemathesis brings it): rich would print
+        # every frame's locals, which for the engine's objects takes minutes and gigabytes
+        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import Integer, func, insert, select, text
 
 import handlers  # noqa: F401 - registers the real handlers
@@ -29,10 +30,17 @@ from sopflow.access.users import add_user
 from sopflow.demo import DemoResult, load_script, run_demo
 from sopflow.persistence.models import Base
 from sopflow.settings import PROJECT_ROOT
+from tests.api_contract import ContractClient
 
 DEMO_SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
 
 PG_URL = os.environ.get("DATABASE_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def _api_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app's test client checks each /api/v1 response against the OpenAPI document (tests/api_contract.py)."""
+    monkeypatch.setattr(Flask, "test_client_class", ContractClient)
 
 
 def _normalise(url: str) -> str:

@@ -88,11 +88,11 @@ def test_the_plugin_contract_loads_neither_the_database_layer_nor_the_workflow_e
 
 
 def test_no_module_grows_past_400_lines():
-    """Code modules stay small; migrations and the OpenAPI document (data) are exempt."""
+    """Code modules stay small; migrations are exempt."""
     big = {}
     for package in ("sopflow", "handlers", "webapp"):
         for path in (ROOT / package).rglob("*.py"):
-            if "migrations" not in path.parts and path.name != "openapi.py":
+            if "migrations" not in path.parts:
                 lines = len(path.read_text(encoding="utf-8").splitlines())
                 if lines > 400:
                     big[str(path.relative_to(ROOT))] = lines

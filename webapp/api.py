@@ -7,20 +7,9 @@ passes the token's user as the actor. What a caller may see is :mod:`sopflow.acc
 through the ``inbox`` read functions: a case, task or document the caller may not see answers
 404, as on the pages and downloads.
 
-| method | path | success | errors |
-|---|---|---|---|
-| GET | /cases | 200 a page of the cases the caller may see (filters, ``order``, ``limit``, ``offset``) | 400, 401 |
-| POST | /cases | 201 case outcome | 400, 401, 403, 404, 422 |
-| GET | /cases/{case_id} | 200 case summary + the caller's part of tasks and documents + open jobs | 401, 404 |
-| GET | /tasks | 200 my ready tasks (``filter``, ``step``, ``periode``, ``order``, ``limit``, ``offset``) | 400, 401 |
-| GET | /tasks/{task_id} | 200 task + SOP facts + form schema + documents | 401, 403, 404 |
-| POST | /tasks/{task_id}/claim | 200 task | 401, 403, 404, 409 |
-| POST | /tasks/{task_id}/unclaim | 200 task | 401, 403, 404, 409 |
-| POST | /tasks/{task_id}/complete | 200 case outcome | 400, 401, 403, 404, 409, 422 |
-| POST | /tasks/{task_id}/files/{field} | 201 staged upload | 400, 401, 403, 404, 409, 422 |
-| POST | /tasks/{task_id}/reassign | 200 task | 400, 401, 403, 404, 409, 422 |
-| GET | /notifications | 200 the caller's notifications and unread count | 401 |
-| GET | /openapi.json | 200 OpenAPI 3.1 document (no token needed) | |
+Each view declares its operation (statuses, request and response models of :mod:`webapp.api_models`)
+with :func:`webapp.api_spec.documented`; the OpenAPI 3.1 document generated from those declarations
+is served at ``GET /openapi.json`` (no token) and rendered at ``/api/docs``.
 
 Every error, in this blueprint only, is JSON:
 ``{"error": {"code": "...", "message": "<Bahasa Indonesia>", "fields": {field: [messages]}}}``.
@@ -29,20 +18,14 @@ Datetimes are ISO 8601 UTC with a ``Z`` suffix.
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, current_app, g, jsonify, request, send_file, url_for
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.routing import Map, RequestRedirect, Rule
 
 from sopflow import (
     ClaimTask,
     CompleteUserTask,
     Engine,
-    InvalidForm,
     PermissionDenied,
     ReassignTask,
-    SopflowError,
     StageUpload,
     StartInstance,
     UnclaimTask,
@@ -51,31 +34,39 @@ from sopflow import (
 from sopflow.access import authz
 from sopflow.queries import inbox
 
-from .api_queries import case_list_args, task_list_args
+from . import api_models as m
+from .api_plumbing import _api_error, _http_error, _sopflow_error, _unexpected, install
+from .api_queries import MAX_ID, MAX_LIMIT, case_list_args, task_list_args
+from .api_spec import (
+    BINARY,
+    CASE_LINKS,
+    CONTENT_DISPOSITION,
+    LIST_CASES_LINKS,
+    LOCATION,
+    documented,
+    links_from_outcome,
+    links_to_task,
+    openapi_document,
+)
 from .api_support import (
     ApiError,
     ApiUser,
-    error_code,
-    error_response,
     int_arg,
     invalid,
     json_body,
     multipart_data,
+    parse_body,
     reply,
-    required_string,
     to_json,
-    token_caller,
 )
-from .openapi import openapi_document
+
+# the error handlers are re-exported: tests check they are registered on this blueprint only
+__all__ = ["_api_error", "_http_error", "_sopflow_error", "_unexpected", "bp", "to_json"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MAX_LIMIT = 500
-_PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+install(bp)  # bearer authentication, JSON errors, OPTIONS, unknown paths (webapp.api_plumbing)
 
 
-# -- plumbing -------------------------------------------------------------------------------------
 def _engine() -> Engine:
     return current_app.extensions["sopflow"].engine
 
@@ -84,103 +75,61 @@ def _user() -> ApiUser:
     return g.api_user
 
 
-# -- authentication ------------------------------------------------------------------------------
-@bp.before_request
-def authenticate() -> Response | None:
-    """Resolve the bearer token to ``g.api_user`` (401/429: ``token_caller``); 403 for an auditor writing."""
-    if request.endpoint in _PUBLIC_ENDPOINTS:
-        return None
-    caller = token_caller()
-    if isinstance(caller, Response):
-        return caller
-    g.api_user = caller
-    if request.method not in READ_METHODS and g.api_user.read_only:
-        return error_response(
-            403, "permission_denied", f"Pengguna {g.api_user.username} (auditor) hanya dapat membaca data."
-        )
-    return None
-
-
-# -- error handling (this blueprint only) ----------------------------------------------------------
-@bp.errorhandler(SopflowError)
-def _sopflow_error(exc: SopflowError) -> Response:
-    fields = exc.field_errors() if isinstance(exc, InvalidForm) else {}
-    return error_response(exc.http_status, error_code(exc), exc.message, fields)
-
-
-@bp.errorhandler(ApiError)
-def _api_error(exc: ApiError) -> Response:
-    return error_response(exc.status, exc.code, exc.message, exc.fields)
-
-
-_HTTP_MESSAGES = {
-    400: ("bad_request", "Permintaan tidak dapat dipahami."),
-    404: ("not_found", "Alamat API tidak ditemukan."),
-    405: ("method_not_allowed", "Metode HTTP ini tidak didukung pada alamat tersebut."),
-    413: ("payload_too_large", "Permintaan atau berkas terlalu besar."),
-    415: ("unsupported_media_type", "Jenis isi permintaan tidak didukung."),
-}
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> Response:
-    status = exc.code or 500
-    default = (re.sub(r"\W+", "_", (exc.name or "error").lower()), f"Permintaan tidak dapat diproses (HTTP {status}).")
-    code, message = _HTTP_MESSAGES.get(status, default)
-    headers = None
-    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-        headers = {"Allow": ", ".join(sorted(exc.valid_methods))}
-    return error_response(status, code, message, headers=headers)
-
-
-@bp.errorhandler(Exception)
-def _unexpected(exc: Exception) -> Response:
-    current_app.logger.exception("Kesalahan tak terduga pada API: %s", exc)
-    return error_response(500, "internal_error", "Terjadi kesalahan pada server; coba lagi atau hubungi admin.")
-
-
 # -- endpoints ----------------------------------------------------------------------------------------
 @bp.get("/openapi.json")
+@documented(
+    "getOpenApi",
+    "Dokumen OpenAPI ini (tanpa token).",
+    "meta",
+    (200, m.OpenApiDocument, "Dokumen OpenAPI 3.1."),
+    public=True,
+)
 def openapi() -> Response:
-    """Return the OpenAPI 3.1 description of this API. No token needed.
-
-    Response 200: the OpenAPI document (``servers`` points at this blueprint's prefix).
-    """
+    """Return the OpenAPI 3.1 document generated from these views (``servers``: this blueprint's prefix)."""
     return jsonify(openapi_document())
 
 
 @bp.post("/cases")
+@documented(
+    "startCase",
+    "Mulai kasus baru pada versi proses terbaru (pemilik proses atau admin).",
+    "cases",
+    (201, m.CaseOutcome, "Kasus dimulai."),
+    (400, 403, 404, 409, 413, 422),
+    json=m.StartCaseRequest,
+    headers=LOCATION,
+    links=links_from_outcome(),
+)
 def start_case() -> Response:
     """Start a case: body ``{"process_id", "periode", "data"?}``.
 
     Only process owners (``pemilik_proses``) and admins may start a case, as on the case list
-    page; the engine checks the start lane too. Response 201: the case outcome ``{case_id,
-    status, version, open_tasks, failure}`` with a ``Location`` header. Errors: 400 malformed
-    JSON; 403 not a process owner/admin, or auditor;
-    404 process not published; 422 missing fields, invalid start data or periode already taken.
+    page; the engine checks the start lane too. Response 201: the case outcome with a ``Location``
+    header. Errors: 400 malformed JSON; 403 not a process owner/admin, or auditor; 404 process not
+    published; 409 periode already has a case (``case_already_exists``); 422 bad fields or start data.
     """
     user = _user()
     if not authz.may_start_cases(user.roles):  # same rule as the case list page and the engine
         raise PermissionDenied(
             f"Hanya pemilik proses atau admin yang dapat memulai kasus; {user.username} tidak.", user=user.username
         )
-    body = json_body()
-    fields: dict[str, list[str]] = {}
-    process_id = required_string(body, "process_id", fields)
-    periode = required_string(body, "periode", fields)
-    data = body.get("data", {})
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        fields.setdefault("data", []).append("Harus berupa objek JSON.")
-    if fields:
-        raise invalid(fields)
-    outcome = _engine().start_instance(StartInstance(process_id, user.username, periode, data))
+    body = parse_body(m.StartCaseRequest, json_body())
+    start = StartInstance(body.process_id.strip(), user.username, body.periode.strip(), body.data or {})
+    outcome = _engine().start_instance(start)
     location = url_for("api.get_case", case_id=outcome.case_id)
     return reply(outcome, 201, {"Location": location})
 
 
 @bp.get("/cases")
+@documented(
+    "listCases",
+    "Kasus yang boleh dilihat pengguna token (satu halaman).",
+    "cases",
+    (200, m.CaseList, "Satu halaman kasus yang boleh dilihat."),
+    (400,),
+    query=m.CaseListQuery,
+    links=LIST_CASES_LINKS,
+)
 def list_cases() -> Response:
     """Return ``{"cases": [...], "total", "limit", "offset"}``: one page of the cases the caller may see.
 
@@ -197,6 +146,14 @@ def list_cases() -> Response:
 
 
 @bp.get("/cases/<case_id>")
+@documented(
+    "getCase",
+    "Ringkasan kasus, tugas, langkah, dokumen dan pekerjaan latarnya (langkah otomatis) yang belum selesai.",
+    "cases",
+    (200, m.CaseDetail, "Kasus."),
+    (404,),
+    links=CASE_LINKS,
+)
 def get_case(case_id: str) -> Response:
     """Return a case: its summary fields plus ``tasks`` (open and closed), ``documents`` and ``jobs``.
 
@@ -215,11 +172,22 @@ def get_case(case_id: str) -> Response:
 
 
 @bp.get("/cases/<case_id>/documents/<int:doc_id>")
+@documented(
+    "downloadDocument",
+    "Unduh berkas dokumen kasus (id dari `documents` pada GET kasus) yang boleh dilihat pemanggil.",
+    "cases",
+    (200, None, "Isi berkas dengan jenis medianya (xlsx, docx, pdf, ...)."),
+    (404,),
+    headers=CONTENT_DISPOSITION,
+    content=BINARY,
+)
 def download_document(case_id: str, doc_id: int) -> Response:
-    """Send a document of a case (its bytes, with its media type and file name) to a caller who may see it.
+    """Send a case's document (bytes, media type, file name) to a caller who may see it; else 404.
 
-    Errors: 404 unknown case or document, or one the caller may not see (:mod:`sopflow.access.case_access`).
+    404 also for an id past PostgreSQL's integer (the query would fail) and one the caller may not see.
     """
+    if doc_id > MAX_ID:
+        raise ApiError(404, "not_found", "Dokumen tidak ditemukan.")
     with _engine().db.reading() as session:
         document = inbox.document_for_user(session, case_id, doc_id, _user().username)
     path = _engine().services.files.path_for(document["sha256"])
@@ -227,6 +195,15 @@ def download_document(case_id: str, doc_id: int) -> Response:
 
 
 @bp.get("/tasks")
+@documented(
+    "listMyTasks",
+    "Tugas siap milik pengguna (lane dan unitnya, belum diklaim atau diklaim olehnya).",
+    "tasks",
+    (200, m.TaskList, "Satu halaman daftar tugas."),
+    (400,),
+    query=m.TaskListQuery,
+    links=links_to_task("#/tasks/0/task_id"),
+)
 def list_tasks() -> Response:
     """Return ``{"tasks": [...], "limit", "offset"}``: the caller's ready tasks (own lanes and units,
     unclaimed or claimed by them), one page.
@@ -247,6 +224,13 @@ def list_tasks() -> Response:
 
 
 @bp.get("/tasks/<task_id>")
+@documented(
+    "getTask",
+    "Tugas dengan Mutu Baku SOP, skema formulir dan dokumen kasus (lane/unitnya, auditor, admin, pemilik proses).",
+    "tasks",
+    (200, m.TaskDetail, "Tugas."),
+    (403, 404),
+)
 def get_task(task_id: str) -> Response:
     """Return ``{"task", "sop", "form", "documents"}``: the task, the SOP's Mutu Baku for its step, its form's
     JSON Schema and the case's documents.
@@ -255,8 +239,12 @@ def get_task(task_id: str) -> Response:
     admins and process owners; ``documents`` are the caller's part. Errors: 403 (``not_assignee``)
     a visible task of another lane; 404 unknown task, or a task of a case or part the caller may not see.
     """
+    now = _engine().clock()
     with _engine().db.reading() as session:
-        return reply(inbox.task_view_for(session, _user().username, task_id))
+        detail = inbox.task_view_for(session, _user().username, task_id)
+    due_at = detail["task"]["due_at"]
+    detail["task"]["overdue"] = due_at is not None and now > due_at  # as in GET /tasks
+    return reply(detail)
 
 
 def _check_visible(task_id: str) -> None:
@@ -266,6 +254,14 @@ def _check_visible(task_id: str) -> None:
 
 
 @bp.post("/tasks/<task_id>/claim")
+@documented(
+    "claimTask",
+    "Klaim tugas siap (mengklaim ulang tugas sendiri tidak berpengaruh).",
+    "tasks",
+    (200, m.Task, "Tugas diklaim."),
+    (403, 404, 409),
+    links=links_to_task("#/task_id"),
+)
 def claim_task(task_id: str) -> Response:
     """Claim a ready task for the caller; claiming one's own claimed task again is harmless.
 
@@ -277,6 +273,13 @@ def claim_task(task_id: str) -> Response:
 
 
 @bp.post("/tasks/<task_id>/unclaim")
+@documented(
+    "unclaimTask",
+    "Lepaskan klaim tugas kembali ke lane.",
+    "tasks",
+    (200, m.Task, "Klaim dilepas."),
+    (403, 404, 409),
+)
 def unclaim_task(task_id: str) -> Response:
     """Give a task claimed by the caller back to its lane.
 
@@ -287,6 +290,16 @@ def unclaim_task(task_id: str) -> Response:
 
 
 @bp.post("/tasks/<task_id>/complete")
+@documented(
+    "completeTask",
+    "Selesaikan tugas dengan isian formulir (dan berkas), lalu jalankan langkah mesin berikutnya.",
+    "tasks",
+    (200, m.CaseOutcome, "Tugas selesai; keadaan kasus."),
+    (400, 403, 404, 409, 413, 422),
+    json=m.FormData,
+    form=m.CompleteMultipart,
+    links=links_from_outcome(with_case=False),
+)
 def complete_task(task_id: str) -> Response:
     """Complete a ready task with its form data, then let the engine run the following machine steps.
 
@@ -312,6 +325,14 @@ def complete_task(task_id: str) -> Response:
 
 
 @bp.post("/tasks/<task_id>/files/<field>")
+@documented(
+    "stageUpload",
+    "Unggah berkas untuk isian berkas sebelum tugas diselesaikan.",
+    "tasks",
+    (201, m.StagedUpload, "Berkas tersimpan."),
+    (400, 403, 404, 409, 413, 422),
+    form=m.UploadMultipart,
+)
 def stage_upload(task_id: str, field: str) -> Response:
     """Upload a file for an upload field of a ready task before completing it.
 
@@ -333,6 +354,14 @@ def stage_upload(task_id: str, field: str) -> Response:
 
 
 @bp.post("/tasks/<task_id>/reassign")
+@documented(
+    "reassignTask",
+    "Alihkan tugas ke anggota lain lane/unitnya (kepala lane atau admin).",
+    "tasks",
+    (200, m.Task, "Tugas dialihkan dan diklaim atas nama pengguna tujuan."),
+    (400, 403, 404, 409, 413, 422),
+    json=m.ReassignRequest,
+)
 def reassign_task(task_id: str) -> Response:
     """Hand a ready task to another member of its lane (and unit): body ``{"to_user": "<username>"}``.
 
@@ -341,15 +370,19 @@ def reassign_task(task_id: str) -> Response:
     404 unknown task or user; 409 task no longer ready; 422 ``to_user`` missing.
     """
     _check_visible(task_id)
-    body = json_body()
-    fields: dict[str, list[str]] = {}
-    to_user = required_string(body, "to_user", fields)
-    if fields:
-        raise invalid(fields)
+    to_user = parse_body(m.ReassignRequest, json_body()).to_user.strip()
     return reply(_engine().reassign_task(ReassignTask(task_id, _user().username, to_user)))
 
 
 @bp.get("/notifications")
+@documented(
+    "listMyNotifications",
+    "Notifikasi pengguna token (terbaru dahulu) dan jumlah yang belum dibaca.",
+    "notifications",
+    (200, m.NotificationList, "Notifikasi."),
+    (400,),
+    query=m.NotificationQuery,
+)
 def list_notifications() -> Response:
     """Return ``{"notifications": [...], "unread": n}``: the caller's own notifications, newest first.
 
@@ -364,28 +397,3 @@ def list_notifications() -> Response:
     username = _user().username
     items = _engine().notifications_for(username, limit if limit is not None else 100)
     return reply({"notifications": items, "unread": _engine().unread_notifications(username)})
-
-
-_FALLBACK_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-
-
-@bp.route("/<path:_rest>", methods=_FALLBACK_METHODS)
-def fallback(_rest: str) -> Response:
-    """Answer unknown API paths (404) and wrong methods on known paths (405) in JSON.
-
-    Flask resolves routing errors before it knows the blueprint, so a blueprint error handler
-    never sees them; this catch-all route does, and checks the request against the API's
-    own rules to tell the two apart.
-    """
-    rules = [
-        Rule(rule.rule, endpoint=rule.endpoint, methods=rule.methods)
-        for rule in current_app.url_map.iter_rules()
-        if rule.endpoint.startswith(f"{bp.name}.") and rule.endpoint != f"{bp.name}.fallback"
-    ]
-    try:
-        Map(rules).bind("localhost").match(request.path, method=request.method)
-    except MethodNotAllowed as exc:
-        return _http_error(exc)
-    except (HTTPException, RequestRedirect):
-        pass
-    return error_response(404, "not_found", "Alamat API tidak ditemukan.")

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
 from sopflow.queries import inbox
 
-from .api_support import ApiError, int_arg
+from .api_support import ApiError, int_arg, query_arg
 
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
+#: the largest id or number a PostgreSQL ``integer`` column holds (past it a query fails instead of finding nothing)
+MAX_ID = 2_147_483_647
 TASK_ORDERS = ("due", "step", "periode")
 
 
 def _choice(name: str, allowed: Any, default: str, fields: dict[str, list[str]]) -> str:
-    value = request.args.get(name) or default
-    if value not in allowed:
+    raw = query_arg(name, fields)
+    value = default if raw is None else raw  # present but empty (``?order=``) is no choice: 400
+    if value not in allowed or (value == "" and raw is not None):
         fields.setdefault(name, []).append(f"Pilih salah satu: {', '.join(a for a in allowed if a)}.")
     return value
 
@@ -43,8 +44,8 @@ def task_list_args() -> dict[str, Any]:
     fields: dict[str, list[str]] = {}
     found = {
         "filter": _choice("filter", inbox.FILTERS, "semua", fields),
-        "step": int_arg("step", fields),
-        "periode": request.args.get("periode") or None,
+        "step": int_arg("step", fields, minimum=0, maximum=MAX_ID),
+        "periode": query_arg("periode", fields) or None,
         "order": _choice("order", TASK_ORDERS, "due", fields),
         **_page(fields, 200),
     }
@@ -58,9 +59,9 @@ def case_list_args() -> dict[str, Any]:
     order = _choice("order", inbox.CASE_ORDERS, "periode", fields)
     direction = _choice("direction", ("", "asc", "desc"), "", fields)
     found = {
-        "status": request.args.get("status") or None,
-        "process_id": request.args.get("process_id") or None,
-        "periode": request.args.get("periode") or None,
+        "status": _choice("status", ("", "berjalan", "selesai", "gagal"), "", fields) or None,
+        "process_id": query_arg("process_id", fields) or None,
+        "periode": query_arg("periode", fields) or None,
         "order": order,
         "descending": {"asc": False, "desc": True}.get(direction),
         **_page(fields, 100),

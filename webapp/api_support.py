@@ -7,14 +7,17 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+import pydantic
 from flask import Response, current_app, jsonify, request
 
 from sopflow import SopflowError
 from sopflow.access import authz, tokens
 
 from . import security
+
+ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,24 +169,25 @@ def _too_deep(value: Any) -> bool:
     return False
 
 
-def required_string(body: Mapping[str, Any], name: str, fields: dict[str, list[str]]) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        fields.setdefault(name, []).append("Wajib diisi (teks).")
-        return ""
-    return value.strip()
-
-
 def invalid(fields: Mapping[str, list[str]]) -> ApiError:
     return ApiError(422, "invalid_form", "Isian permintaan belum benar; periksa pesan pada setiap isian.", fields)
+
+
+def query_arg(name: str, fields: dict[str, list[str]]) -> str | None:
+    """Read a query parameter that takes one value; repeating it (``?limit=1&limit=2``) adds a message to ``fields``."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        fields.setdefault(name, []).append("Cukup satu nilai.")
+        return None
+    return values[0] if values else None
 
 
 def int_arg(
     name: str, fields: dict[str, list[str]], minimum: int | None = None, maximum: int | None = None
 ) -> int | None:
     """Read an integer query parameter; a bad value adds a message to ``fields`` and returns None."""
-    raw = request.args.get(name)
-    if raw in (None, ""):
+    raw = query_arg(name, fields)
+    if raw is None:
         return None
     try:
         value = int(raw)
@@ -207,3 +211,31 @@ def multipart_data() -> dict[str, Any]:
     if not raw.strip():
         return {}
     return parse_json_object(raw, "Bagian 'data'")
+
+
+#: the Indonesian message of each pydantic error type a request body can have
+_BODY_MESSAGES = {
+    "missing": "Wajib diisi (teks).",
+    "string_type": "Wajib diisi (teks).",
+    "string_too_short": "Wajib diisi (teks).",
+    "string_pattern_mismatch": "Wajib diisi (teks).",
+    "dict_type": "Harus berupa objek JSON.",
+}
+
+
+def parse_body(model: type[ModelT], body: Mapping[str, Any]) -> ModelT:
+    """Validate a parsed JSON body with the request model the OpenAPI document shows (:mod:`webapp.api_models`).
+
+    Errors become the API's own 422 ``invalid_form`` with Indonesian messages per field; text fields are
+    returned stripped.
+    """
+    try:
+        return model.model_validate(dict(body))
+    except pydantic.ValidationError as exc:
+        fields: dict[str, list[str]] = {}
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else ""
+            message = _BODY_MESSAGES.get(err["type"], "Nilai tidak sah.")
+            if message not in fields.get(name, []):
+                fields.setdefault(name, []).append(message)
+        raise invalid(fields) from None

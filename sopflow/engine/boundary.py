@@ -38,7 +38,7 @@ from sopflow.engine.process_commands import ProcessCommands
 from sopflow.engine.runtime_versions import current_versions
 from sopflow.engine.start_data import start_data
 from sopflow.engine.workflow_cache import WorkflowCache
-from sopflow.errors import InvalidForm, NotFound, SopflowError, StaleInstance, TaskNotReady
+from sopflow.errors import CaseAlreadyExists, InvalidForm, NotFound, SopflowError, StaleInstance, TaskNotReady
 from sopflow.jobs import outbox
 from sopflow.jobs.commands import JobCommands
 from sopflow.jobs.notifications import Notifier
@@ -111,7 +111,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
         process declares ``sopflow.carry_over``, sets ``sebelumnya`` from the previous
         completed case. The start's own service steps (e.g. preparing forms) run in this
         command, so start data a step refuses creates no case. Raises NotFound,
-        PermissionDenied, InvalidForm.
+        PermissionDenied, InvalidForm, CaseAlreadyExists (a case of the periode exists).
         """
         with self._command() as session:
             version = store.latest_version(session, cmd.process_id)
@@ -122,7 +122,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
             authz.check_may_start(user)
             existing = store.case_for_periode(session, cmd.process_id, cmd.periode)
             if existing is not None:
-                raise InvalidForm(
+                raise CaseAlreadyExists(
                     f"Kasus untuk periode {cmd.periode} sudah ada ({existing.id}).",
                     [{"field": "periode", "message": f"Periode {cmd.periode} sudah memiliki kasus."}],
                 )

@@ -11,21 +11,25 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+import jsonschema
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate as validate_openapi
 from sqlalchemy import select
+from werkzeug.test import EnvironBuilder, TestResponse
 
 from sopflow import HandlerFailed, StaleInstance
 from sopflow.access import tokens
 from sopflow.persistence.models import User
 from sopflow.queries import inbox
 from sopflow.settings import PROJECT_ROOT
+from tests.api_contract import check_response
 from webapp import api
-from webapp.openapi import openapi_document
+from webapp.api_spec import openapi_document
 
 SAMPLES = PROJECT_ROOT / "samples" / "monev_kinerja"
 PERIODE = "2026-TW3"
@@ -133,7 +137,8 @@ def test_openapi_describes_exactly_the_blueprint_routes(app: Flask) -> None:
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.fallback":
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
             routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    document = openapi_document()
+    with app.app_context():
+        document = openapi_document()
     described = {
         (path, method) for path, item in document["paths"].items() for method in item if method != "parameters"
     }
@@ -215,9 +220,11 @@ def test_start_case_errors(api_env: ApiEnv, api_case_id: str) -> None:
         "invalid_form",
     )
     assert "periode" in err["fields"]
-    # a periode that already has a case
+    # a periode that already has a case: a conflict with what exists (409), no longer a form error (422)
     err = error_of(
-        api_env.post("/cases", "sekretaris", {"process_id": "monev_kinerja", "periode": PERIODE, "data": data}), 422
+        api_env.post("/cases", "sekretaris", {"process_id": "monev_kinerja", "periode": PERIODE, "data": data}),
+        409,
+        "case_already_exists",
     )
     assert "periode" in err["fields"]
     error_of(api_env.post("/cases", "sekretaris", {"process_id": "tidak_ada", "periode": "2026-TW4"}), 404, "not_found")
@@ -257,6 +264,8 @@ def test_download_a_document_with_a_token(api_env: ApiEnv, api_case_id: str) -> 
     # another Bidang's Kepala Bidang may not see it: the same 404 as for a document that does not exist
     error_of(api_env.get(f"/cases/{api_case_id}/documents/{ikp['id']}", "kabid_statistik"), 404, "not_found")
     error_of(api_env.get(f"/cases/{api_case_id}/documents/999999", "sekretaris"), 404, "not_found")
+    # past PostgreSQL's integer: not found either, never a 500 (schemathesis found it)
+    error_of(api_env.get(f"/cases/{api_case_id}/documents/2147483648", "sekretaris"), 404, "not_found")
 
 
 # -- inbox -------------------------------------------------------------------------------------------------
@@ -280,10 +289,27 @@ def test_list_my_tasks_with_filters(api_env: ApiEnv, api_case_id: str, api_task0
     ]
 
 
-@pytest.mark.parametrize("query", ["step=satu", "order=acak", "limit=0", "limit=100000"])
+@pytest.mark.parametrize(
+    "query", ["step=satu", "step=2147483648", "order=acak", "order=", "filter=", "limit=", "limit=0", "limit=100000"]
+)
 def test_list_tasks_rejects_bad_query(api_env: ApiEnv, query: str) -> None:
     err = error_of(api_env.get(f"/tasks?{query}", "sekretaris"), 400, "invalid_query")
     assert set(err["fields"]) == {query.split("=")[0]}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tasks?limit=1&limit=2",
+        "/tasks?order=due&order=step",
+        "/cases?status=x&status=y",
+        "/notifications?limit=1&limit=2",
+    ],
+)
+def test_a_repeated_query_parameter_is_400(api_env: ApiEnv, path: str) -> None:
+    name = path.split("?")[1].split("=")[0]
+    err = error_of(api_env.get(path, "sekretaris"), 400, "invalid_query")
+    assert name in err["fields"]
 
 
 def test_task_detail(api_env: ApiEnv, api_task01: str) -> None:
@@ -549,3 +575,125 @@ def test_to_json_serialises_naive_and_aware_datetimes() -> None:
         "c": None,
     }
     assert api.to_json(datetime(2026, 1, 1, tzinfo=UTC)) == "2026-01-01T00:00:00Z"
+
+
+# -- the generated OpenAPI document and the fixes schemathesis found -----------------------------------------
+# Each fix failed before: OPTIONS advertised the catch-all route's methods on every path, an empty
+# ``to_user`` fitted the schema yet was refused, the multipart ``data`` part was documented as any string,
+# ``overdue`` was documented on GET /tasks/{id} but not sent; a duplicate periode is 409 (test_start_case_errors).
+@pytest.fixture
+def document(app: Flask) -> dict[str, Any]:
+    with app.app_context():
+        return openapi_document()
+
+
+def schema_of(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """Return component schema ``name`` with the document's components, for jsonschema to resolve $refs."""
+    return {**document["components"]["schemas"][name], "components": document["components"]}
+
+
+def test_document_has_security_errors_uploads_and_operation_ids(document: dict[str, Any]) -> None:
+    operations = [op for item in document["paths"].values() for op in item.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids)) == 13  # 12 paths, GET and POST on /cases
+    assert document["security"] == [{"bearerAuth": []}]
+    for operation in operations:
+        for status, response in operation["responses"].items():
+            if status[0] in "45":
+                assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    claim = document["paths"]["/tasks/{task_id}/claim"]["post"]["responses"]
+    assert {"401", "403", "404", "409", "429", "500"} <= set(claim)
+    assert "WWW-Authenticate" in claim["401"]["headers"] and "Retry-After" in claim["429"]["headers"]
+    upload = document["paths"]["/tasks/{task_id}/files/{field}"]["post"]["requestBody"]["content"]
+    file_schema = document["components"]["schemas"]["UploadMultipart"]["properties"]["file"]
+    assert list(upload) == ["multipart/form-data"] and file_schema["format"] == "binary"
+    start = document["paths"]["/cases"]["post"]["responses"]
+    assert "409" in start and "Location" in start["201"]["headers"]
+    assert document["info"]["description"].startswith("Menjalankan SOP")  # Indonesian for API users
+
+
+def test_links_lead_from_a_new_case_to_the_case_and_its_tasks(document: dict[str, Any]) -> None:
+    started = document["paths"]["/cases"]["post"]["responses"]["201"]["links"]
+    assert started["GetCase"] == {
+        "operationId": "getCase",
+        "parameters": {"case_id": "$response.body#/case_id"},
+        "description": "Buka kasus ini.",
+    }
+    assert started["ClaimTaskFirstOpenTask"]["parameters"] == {"task_id": "$response.body#/open_tasks/0/task_id"}
+    case = document["paths"]["/cases/{case_id}"]["get"]["responses"]["200"]["links"]
+    assert case["GetTaskFirstTask"]["parameters"] == {"task_id": "$response.body#/tasks/0/task_id"}
+    assert {link["operationId"] for link in case.values()} >= {"getTask", "claimTask", "completeTask"}
+
+
+def test_options_allows_only_the_methods_of_the_path(api_env: ApiEnv, api_task01: str) -> None:
+    headers = api_env.headers("sekretaris")
+    for path, allowed in [
+        (f"/tasks/{api_task01}/claim", "OPTIONS, POST"),
+        ("/cases", "GET, HEAD, OPTIONS, POST"),
+        ("/cases/x", "GET, HEAD, OPTIONS"),
+        ("/openapi.json", "GET, HEAD, OPTIONS"),
+    ]:
+        response = api_env.client.options("/api/v1" + path, headers=headers)
+        assert response.status_code == 200 and response.headers["Allow"] == allowed, (path, response.headers)
+    error_of(api_env.client.options("/api/v1/tidak/ada", headers=headers), 404, "not_found")
+
+
+def test_reassign_to_a_blank_user_is_outside_the_schema(api_env: ApiEnv, api_task01: str, document: dict) -> None:
+    schema = schema_of(document, "ReassignRequest")
+    for blank in ("", "   "):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({"to_user": blank}, schema)
+        err = error_of(api_env.post(f"/tasks/{api_task01}/reassign", "sekretaris", {"to_user": blank}), 422)
+        assert err["fields"] == {"to_user": ["Wajib diisi (teks)."]}
+    jsonschema.validate({"to_user": "staf_sekretaris"}, schema)
+
+
+def test_start_case_body_schema_is_what_the_api_parses(api_env: ApiEnv, document: dict) -> None:
+    schema = schema_of(document, "StartCaseRequest")
+    assert schema["required"] == ["process_id", "periode"]
+    for body in ({"process_id": " ", "periode": "2026-TW4"}, {"process_id": "monev_kinerja", "periode": 5}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(body, schema)
+        assert set(error_of(api_env.post("/cases", "sekretaris", body), 422, "invalid_form")["fields"]) <= {
+            "process_id",
+            "periode",
+        }
+
+
+def test_multipart_data_part_is_a_json_object(api_env: ApiEnv, api_step2: dict[str, str], document: dict) -> None:
+    multipart = document["components"]["schemas"]["CompleteMultipart"]
+    assert multipart["properties"]["data"]["type"] == "object"  # sent as an application/json part
+    assert multipart["additionalProperties"]["format"] == "binary"  # one file part per upload field
+    task = api_step2["Statistik"]
+    for raw in ("bukan json", "[1, 2]"):
+        response = api_env.post(
+            f"/tasks/{task}/complete", "kabid_statistik", data={"data": raw}, content_type="multipart/form-data"
+        )
+        error_of(response, 400, "invalid_json")  # documented: the contract client checked it
+    part = (io.BytesIO(json.dumps({"catatan": "x"}).encode()), "data.json", "application/json")
+    response = api_env.post(f"/tasks/{task}/complete", "kabid_statistik", data={"data": part})
+    assert "lembar_isian" in error_of(response, 422, "invalid_form")["fields"]
+
+
+def test_task_detail_says_whether_the_task_is_overdue(api_env: ApiEnv, api_task01: str, clock: Any) -> None:
+    assert api_env.get(f"/tasks/{api_task01}", "sekretaris").get_json()["task"]["overdue"] is False
+    clock.shift += timedelta(days=60)
+    assert api_env.get(f"/tasks/{api_task01}", "sekretaris").get_json()["task"]["overdue"] is True
+
+
+def test_the_contract_check_fails_a_response_the_document_does_not_describe(client: FlaskClient) -> None:
+    ok = {"tasks": [], "limit": 200, "offset": 0}
+    check_response(client, "GET", "/api/v1/tasks", answer("/api/v1/tasks", 200, ok))
+    with pytest.raises(AssertionError, match="undocumented status"):
+        check_response(client, "GET", "/api/v1/tasks", answer("/api/v1/tasks", 418, ok))
+    with pytest.raises(AssertionError, match="does not match"):
+        check_response(client, "GET", "/api/v1/tasks", answer("/api/v1/tasks", 200, ok | {"baru": 1}))
+    with pytest.raises(AssertionError, match="does not match"):
+        check_response(client, "GET", "/api/v1/tasks", answer("/api/v1/tasks", 200, {"tasks": []}))
+    check_response(client, "GET", "/api/v1/tidak/ada", answer("/api/v1/tidak/ada", 404, {}))  # no operation
+
+
+def answer(path: str, status: int, body: Any) -> TestResponse:
+    """A test-client response to ``GET path`` with ``status`` and JSON ``body``, as if the app had sent it."""
+    request = EnvironBuilder(path=path, method="GET", base_url="http://localhost").get_request()
+    return TestResponse([json.dumps(body).encode()], status, {"Content-Type": "application/json"}, request)
