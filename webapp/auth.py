@@ -151,9 +151,9 @@ def login() -> Any:
         password = request.form.get("password", "")
         policy = current_app.extensions["sopflow"].settings.local_login
         with current_app.extensions["sopflow"].db.reading() as db_session:
-            row = users.authenticate(db_session, username, password, policy) if username and password else None
-            profile = inbox.user_profile(db_session, row.username) if row is not None else None
-            epoch = users.session_epoch(db_session, row.username) if row is not None else None
+            signed_in = users.authenticate(db_session, username, password, policy) if username and password else None
+            profile = inbox.user_profile(db_session, signed_in) if signed_in is not None else None
+            epoch = users.session_epoch(db_session, signed_in) if signed_in is not None else None
         via, refusal = "lokal", None
         if (profile is None or epoch is None) and username and password and sso_pages.ldap_configured():
             via = "ldap"

@@ -90,8 +90,8 @@ def add_user(
     return row
 
 
-def authenticate(session: Session, username: str, password: str, local_login: str = "all") -> User | None:
-    """Return the active user whose password matches, else None.
+def authenticate(session: Session, username: str, password: str, local_login: str = "all") -> str | None:
+    """Return the username of the active user whose password matches, else None.
 
     The same scrypt work is done whatever the outcome: an unknown username is checked
     against a dummy hash, an inactive user's password is still verified, so the answer
@@ -103,7 +103,7 @@ def authenticate(session: Session, username: str, password: str, local_login: st
     matches = verify_password(password, row.password_hash if row is not None else _dummy_hash())
     if row is None or not row.active or not matches or not local_login_allowed(row, local_login):
         return None
-    return row
+    return row.username
 
 
 def local_login_allowed(row: User, local_login: str) -> bool:
