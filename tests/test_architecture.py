@@ -97,3 +97,13 @@ def test_no_module_grows_past_400_lines():
                 if lines > 400:
                     big[str(path.relative_to(ROOT))] = lines
     assert big == {}
+
+
+def test_the_command_line_starts_without_document_or_plotting_libraries():
+    """Only the commands that write documents import python-docx, docxtpl, openpyxl or matplotlib."""
+    code = (
+        "import sys, sopflow.cli\n"
+        "print(sorted(m for m in ('matplotlib', 'docx', 'docxtpl', 'openpyxl', 'flask') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

@@ -16,9 +16,6 @@ from sopflow.persistence import store
 from sopflow.plugins.process_catalog import available_processes, resolve_process_file
 from sopflow.process.spec_loader import load_process_file
 from sopflow.queries import inbox
-from sopflow.sopdoc.document import render_sop_document
-from sopflow.sopdoc.logo import logo_bytes
-from sopflow.sopdoc.publication import publish_date
 
 
 @click.group("process", help="versi proses")
@@ -138,6 +135,11 @@ def sop_doc(
     pdf: bool,
 ) -> int:
     """Write the official SOP document (.docx) generated from a BPMN file or a published version."""
+    # imported here: the document pulls in python-docx and matplotlib, which no other command needs
+    from sopflow.sopdoc.document import render_sop_document
+    from sopflow.sopdoc.logo import logo_bytes
+    from sopflow.sopdoc.publication import publish_date
+
     number, published = None, None
     if file:
         definition = load_process_file(file)
