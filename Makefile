@@ -71,8 +71,11 @@ libreoffice:
 screens: install chromium libreoffice
 	$(BIN)/python docs/screens.py --out docs/screens
 
+# On TEST_WORKERS processes (pytest-xdist; `auto`: one per core); a module with a module-scoped
+# fixture (a deployment, a played year) keeps its tests on one worker (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: lint chromium identity-servers libreoffice
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # After a dependency change in pyproject.toml: resolve afresh in a scratch venv and pin the result.
 constraints:

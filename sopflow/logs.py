@@ -87,6 +87,30 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass  # always the current sys.stderr
 
 
+def _plain_defaults() -> None:
+    """Give structlog's defaults plain tracebacks when nobody configured logging (sopflow used as a library).
+
+    Unconfigured, structlog renders an exception with rich when rich is installed, printing every
+    frame's locals: for an engine call that walks the whole workflow and test harness and takes
+    minutes. The default chain is kept; only the exception formatter changes.
+    """
+    if structlog.is_configured():
+        return
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.StackInfoRenderer(),
+            structlog.dev.set_exc_info,
+            structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False),
+            structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback),
+        ]
+    )
+
+
+_plain_defaults()
+
+
 def _keep_exc_info(_logger: Any, _name: str, event: EventDict) -> EventDict:
     return event  # the console renderer prints the traceback itself
 

@@ -56,6 +56,7 @@ ENV_VARIABLES: dict[str, tuple[str, ...]] = {
     "session_cookie_secure": ("SESSION_COOKIE_SECURE",),
     "hsts_seconds": ("HSTS_SECONDS",),
     "api_token_days": ("API_TOKEN_DAYS",),
+    "job_resend_seconds": ("JOB_RESEND_SECONDS",),
     "signing_trust_roots": ("SIGNING_TRUST_ROOTS",),
     **{name: (name.upper(),) for name in IDENTITY_FIELDS},  # OIDC_ISSUER, LDAP_URL, … (sopflow.identity.config)
     "logo_file": ("LOGO_FILE",),
@@ -118,6 +119,9 @@ class Settings:
     session_cookie_secure: bool | None = None
     hsts_seconds: int = 0
     api_token_days: int = 90
+    # the scheduler sends a queued job again when no worker has picked it up this long after
+    # it was sent (its broker message was lost: a broker restart, a worker killed mid-job)
+    job_resend_seconds: int = 60
     # sign-in with the office's directory (sopflow/identity): OpenID Connect, LDAP, the
     # mapping file of groups to lanes/units/roles, and who may still use a local password
     oidc_issuer: str | None = None
@@ -290,6 +294,7 @@ class Settings:
             "session_cookie_secure": get("session_cookie_secure", _boolean),
             "hsts_seconds": get("hsts_seconds", _integer(0, 2 * 365 * 24 * 3600)),
             "api_token_days": get("api_token_days", _integer(1, 3650)),
+            "job_resend_seconds": get("job_resend_seconds", _integer(1, 24 * 3600)),
             **{name: get(name, _text) for name in IDENTITY_TEXT_FIELDS},
             "ldap_start_tls": get("ldap_start_tls", _boolean),
             "ldap_allow_plain": get("ldap_allow_plain", _boolean),

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Integer, func, insert, select, text
+from sqlalchemy import URL, Integer, create_engine, func, insert, make_url, select, text
+from sqlalchemy.pool import NullPool
 
-import handlers  # noqa: F401 - registers the real handlers
 from sopflow import Database, Engine, Settings
 from sopflow.access.users import add_user
 from sopflow.demo import DemoResult, load_script, run_demo
@@ -35,6 +35,20 @@ from tests.api_contract import ContractClient
 DEMO_SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
 
 PG_URL = os.environ.get("DATABASE_URL", "")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep a module's tests on one xdist worker when it has a module-scoped fixture (a deployment, a played year).
+
+    ``make test`` runs ``--dist loadgroup``: every other test goes to whichever worker is free.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        scopes = {fixture.scope for defs in info.name2fixturedefs.values() for fixture in defs}
+        if "module" in scopes:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(autouse=True)
@@ -49,13 +63,43 @@ def _normalise(url: str) -> str:
 
 @pytest.fixture(scope="session")
 def _pg_database() -> Iterator[Database | None]:
+    """The PostgreSQL database of DATABASE_URL, migrated once; under xdist each worker gets its own copy of it."""
     if not PG_URL:
         yield None
         return
-    db = Database(_normalise(PG_URL))
+    url, own = _normalise(PG_URL), None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # tests truncate every table: two workers must not share one database
+        base = make_url(url)
+        own = f"{base.database}_{worker}"
+        _create_database(base, own)
+        url = base.set(database=own).render_as_string(hide_password=False)
+    db = Database(url)
     db.upgrade()
     yield db
     db.dispose()
+    if own is not None:
+        _drop_database(make_url(url), own)
+
+
+def _admin(url: URL) -> Any:
+    """An AUTOCOMMIT connection engine on the server's maintenance database (CREATE/DROP DATABASE)."""
+    return create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def _create_database(url: URL, name: str) -> None:
+    admin = _admin(url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # left by an interrupted run
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def _drop_database(url: URL, name: str) -> None:
+    admin = _admin(url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -104,7 +104,8 @@ class JobCommands:
     def tick(self) -> dict[str, int]:
         """One scheduler round: resend lost jobs, escalate overdue tasks, send due-soon/overdue reminders."""
         now = self.clock()
-        resent = timers.sweep(self.db, now, self.transport.send)
+        resend_after = timedelta(seconds=self.settings.job_resend_seconds)
+        resent = timers.sweep(self.db, now, self.transport.send, resend_after=resend_after)
         escalated = self.escalate_overdue()
         reminded = timers.remind(self.db, now, self.notifier, self.transport.send)
         scheduled_checkpoint(self.db, self.settings.data_dir, now)  # signs the audit heads, at most every 10 min

@@ -24,14 +24,20 @@ from sopflow.persistence.models import HumanTask, Job, TaskAlert
 
 log = get_logger("sopflow.scheduler")
 
-#: a pending job not picked up this long after it was sent is sent again
+#: a pending job not picked up this long after it was sent is sent again (default of JOB_RESEND_SECONDS)
 RESEND_AFTER = timedelta(seconds=60)
 #: "due tomorrow": the reminder fires this long before the due date
 DUE_SOON = timedelta(hours=24)
 
 
-def sweep(db: Database, now: datetime, send: Callable[[list[str]], None], limit: int = 200) -> list[str]:
-    """Re-send the due pending jobs last sent before ``now - RESEND_AFTER``; return their ids.
+def sweep(
+    db: Database,
+    now: datetime,
+    send: Callable[[list[str]], None],
+    limit: int = 200,
+    resend_after: timedelta = RESEND_AFTER,
+) -> list[str]:
+    """Re-send the due pending jobs last sent before ``now - resend_after``; return their ids.
 
     Rows a worker holds right now are skipped (``SKIP LOCKED`` on PostgreSQL); on SQLite a
     duplicate send is harmless (the runner finds the job done).
@@ -42,7 +48,7 @@ def sweep(db: Database, now: datetime, send: Callable[[list[str]], None], limit:
             .where(
                 Job.status == "pending",
                 Job.run_after <= now,
-                or_(Job.enqueued_at.is_(None), Job.enqueued_at <= now - RESEND_AFTER),
+                or_(Job.enqueued_at.is_(None), Job.enqueued_at <= now - resend_after),
             )
             .order_by(Job.created_at)
             .limit(limit)

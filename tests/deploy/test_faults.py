@@ -344,4 +344,4 @@ def test_completions_commit_while_redis_is_away_and_their_steps_run_after(deploy
         time.sleep(3)  # a few scheduler ticks fail to reach the broker
     finally:
         deployment.redis.start()
-    _finish(deployment, player)  # the sweeper resends the job within about two minutes
+    _finish(deployment, player)  # the sweeper resends the job JOB_RESEND_SECONDS (5 s here) after its last send

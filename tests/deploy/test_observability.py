@@ -11,6 +11,7 @@ import json
 import re
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -331,3 +332,27 @@ def test_readyz_checks_the_broker(settings: Settings, redis_url: str) -> None:
         assert app.test_client().get("/healthz").status_code == 200  # alive, though not ready
     finally:
         app.extensions["sopflow"].db.dispose()
+
+
+def test_sopflow_used_as_a_library_logs_an_exception_as_a_plain_traceback(tmp_path: Path) -> None:
+    """Without configure_logging (a script using the engine), a logged exception is a plain traceback.
+
+    structlog's own default renders it with rich when rich is installed (the test tools bring it),
+    printing every frame's locals: a failing job then took minutes inside the log call.
+    """
+    script = tmp_path / "library_use.py"
+    script.write_text(
+        "import sys\n"
+        "from sopflow.logs import get_logger\n"
+        "workflow_like = {i: list(range(50)) for i in range(2000)}\n"
+        "try:\n"
+        "    raise ValueError('uji: gagal')\n"
+        "except ValueError:\n"
+        "    get_logger('sopflow.jobs').exception('job failed', job='j1')\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    output = done.stdout + done.stderr  # structlog's default logger prints to stdout
+    assert done.returncode == 0, output
+    assert "Traceback (most recent call last):" in output and "ValueError: uji: gagal" in output
+    assert "workflow_like" not in output and "╭" not in output  # no rich panel, no locals

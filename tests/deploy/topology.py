@@ -171,6 +171,7 @@ def topology(
         SECRET_KEY=secrets.token_hex(32),
         SOPFLOW_DATA_DIR=str(folder / "data"),
         SOPFLOW_TICK_SECONDS=str(tick_seconds),
+        JOB_RESEND_SECONDS="5",  # a lost job is sent again after 5 s, not a minute: the fault tests wait for it
         LOG_FORMAT="json",
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from sopflow import CompleteUserTask, StartInstance
+from sopflow import CompleteUserTask, Engine, Settings, StartInstance
+from sopflow.errors import DeploymentError
 from sopflow.jobs import timers
 from sopflow.jobs.timers import RESEND_AFTER
 from sopflow.persistence.models import Job
@@ -75,3 +77,18 @@ def test_a_job_a_worker_holds_is_not_resent(queued_engine, recorder, clock):
     assert recorder.ids() == sent_before
     assert queued_engine.tick()["resent"] == 1  # the worker let go without finishing: sent again
     assert recorder.ids() == [*sent_before, job_id]
+
+
+def test_job_resend_seconds_sets_how_long_the_sweeper_waits(database, settings, clock, recorder, mini):
+    """JOB_RESEND_SECONDS (here 5) replaces the one-minute default; the environment variable is read."""
+    assert Settings.from_env(environ={"JOB_RESEND_SECONDS": "5"}).job_resend_seconds == 5
+    with pytest.raises(DeploymentError, match="JOB_RESEND_SECONDS"):
+        Settings.from_env(environ={"JOB_RESEND_SECONDS": "0"})
+    engine = Engine(database, replace(settings, job_resend_seconds=5), clock=clock, transport=recorder)
+    _case_id, job_id = _queued_job(engine)
+    sent_at = clock.now
+    clock.set(sent_at + timedelta(seconds=4))
+    assert engine.tick()["resent"] == 0
+    clock.set(sent_at + timedelta(seconds=5))
+    assert engine.tick()["resent"] == 1
+    assert recorder.ids() == [job_id, job_id]
