@@ -25,6 +25,10 @@ from docx.oxml.ns import qn
 TWIPS_PER_PT = 20
 CELL_PADDING_TWIPS = 2 * 108 + 60  # Word's default left + right cell margins, plus a safety slack
 _FONT_FAMILIES = ("Liberation Sans", "Arial")
+# the tags read for every run of every cell, resolved once
+_W_P, _W_R, _W_T, _W_BR, _W_CR, _W_TAB = (qn(t) for t in ("w:p", "w:r", "w:t", "w:br", "w:cr", "w:tab"))
+_W_JC, _W_VAL = f"{qn('w:pPr')}/{qn('w:jc')}", qn("w:val")
+_W_RPR, _W_SZ, _W_B = qn("w:rPr"), qn("w:sz"), qn("w:b")
 
 
 @functools.cache
@@ -45,8 +49,12 @@ def _font(bold: bool, size_pt: float) -> Any:
     return None
 
 
+@functools.lru_cache(maxsize=8192)
 def lebar_teks(text: str, size_pt: float, bold: bool = False) -> float:
-    """Return the width of ``text`` in points at ``size_pt`` (Arial metrics, or a generous estimate)."""
+    """Return the width of ``text`` in points at ``size_pt`` (Arial metrics, or a generous estimate).
+
+    Kept per process (a report measures the same words and cells again and again).
+    """
     font = _font(bold, size_pt)
     if font is None:
         return len(text) * size_pt * (0.62 if bold else 0.58)
@@ -147,22 +155,23 @@ def _measure_cell(tc: Any, default_size: float, header: bool) -> tuple[float, fl
     and short values outside the header row.
     """
     widest_word = widest_line = keep = 0.0
-    for p in tc.iter(qn("w:p")):
-        jc = p.find(f"{qn('w:pPr')}/{qn('w:jc')}")
-        right = jc is not None and jc.get(qn("w:val")) in ("right", "end")
+    for p in tc.iter(_W_P):
+        jc = p.find(_W_JC)
+        right = jc is not None and jc.get(_W_VAL) in ("right", "end")
         lines: list[tuple[float, str]] = [(0.0, "")]
-        for r in p.iter(qn("w:r")):
+        for r in p.iter(_W_R):
             size, bold = _run_format(r, default_size)
             for child in r:
-                if child.tag == qn("w:t"):
+                tag = child.tag
+                if tag == _W_T:
                     text = child.text or ""
                     width, sofar = lines[-1]
                     lines[-1] = (width + lebar_teks(text, size, bold), sofar + text)
                     for word in text.split():
                         widest_word = max(widest_word, lebar_teks(word, size, bold))
-                elif child.tag in (qn("w:br"), qn("w:cr")):
+                elif tag in (_W_BR, _W_CR):
                     lines.append((0.0, ""))
-                elif child.tag == qn("w:tab"):
+                elif tag == _W_TAB:
                     width, sofar = lines[-1]
                     lines[-1] = (width + 36, sofar + " ")
         for width, text in lines:
@@ -173,14 +182,14 @@ def _measure_cell(tc: Any, default_size: float, header: bool) -> tuple[float, fl
 
 
 def _run_format(r: Any, default_size: float) -> tuple[float, bool]:
-    rpr = r.find(qn("w:rPr"))
+    rpr = r.find(_W_RPR)
     size, bold = default_size, False
     if rpr is not None:
-        sz = rpr.find(qn("w:sz"))
-        if sz is not None and sz.get(qn("w:val")):
-            size = int(sz.get(qn("w:val"))) / 2
-        b = rpr.find(qn("w:b"))
-        bold = b is not None and b.get(qn("w:val")) not in ("0", "false")
+        sz = rpr.find(_W_SZ)
+        if sz is not None and sz.get(_W_VAL):
+            size = int(sz.get(_W_VAL)) / 2
+        b = rpr.find(_W_B)
+        bold = b is not None and b.get(_W_VAL) not in ("0", "false")
     return size, bold
 
 
