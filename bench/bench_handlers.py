@@ -51,9 +51,14 @@ DEMO = ROOT / "samples" / "monev_kinerja" / "demo.json"
 
 @contextmanager
 def timed_handlers(
-    times: dict[str, list[float]], profile: str | None = None, profilers: dict[str, cProfile.Profile] | None = None
+    times: dict[str, list[list[float]]],
+    profile: str | None = None,
+    profilers: dict[str, cProfile.Profile] | None = None,
 ) -> Iterator[None]:
-    """Wrap every registered handler so each call's seconds are appended to ``times[name]``.
+    """Wrap every registered handler so each call's ``[wall seconds, CPU seconds]`` go to ``times[name]``.
+
+    CPU seconds (``time.process_time``: this process only) hardly move when another program
+    loads the machine; wall seconds are what a user waits.
 
     With ``profile`` set to an operator name, that handler's calls also run under the
     profiler ``profilers["current"]`` (replace it to start afresh). The registry is restored on exit.
@@ -67,13 +72,13 @@ def timed_handlers(
 
     def wrap(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         def timed(params: dict[str, Any], ctx: Any) -> Any:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 if name == profile:
                     return profilers.setdefault("current", cProfile.Profile()).runcall(func, params, ctx)
                 return func(params, ctx)
             finally:
-                times[name].append(time.perf_counter() - started)
+                times[name].append([time.perf_counter() - started, time.process_time() - cpu])
 
         return timed
 
@@ -112,7 +117,7 @@ def measure(cases: int, templates_dir: Path | None, profile: str | None) -> dict
     from sopflow.logs import configure_logging
 
     configure_logging(level="WARNING")  # the engine's per-command log lines would be timed too
-    times: dict[str, list[float]] = defaultdict(list)
+    times: dict[str, list[list[float]]] = defaultdict(list)
     walls = []
     profilers: dict[str, cProfile.Profile] = {}
     with tempfile.TemporaryDirectory(prefix="sopflow-handlers-") as tmp, timed_handlers(times, profile, profilers):
@@ -136,19 +141,60 @@ def _profile_text(profiler: cProfile.Profile) -> str:
     return out.getvalue()
 
 
+def merge(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pool the samples of several measurements (rounds) into one."""
+    handlers: dict[str, list[list[float]]] = defaultdict(list)
+    for result in results:
+        for name, samples in result["handlers"].items():
+            handlers[name] += samples
+    return {
+        "handlers": dict(handlers),
+        "walls": [wall for result in results for wall in result["walls"]],
+        "cases": sum(result["cases"] for result in results),
+        "module": results[0]["module"],
+    }
+
+
 def table(result: dict[str, Any]) -> str:
     """Return the per-handler table (slowest total first) and the case's wall time."""
-    rows = sorted(result["handlers"].items(), key=lambda item: -sum(item[1]))
-    lines = [f"{'handler':<34}{'calls':>7}{'median':>12}{'total':>12}{'per case':>12}"]
+    rows = sorted(result["handlers"].items(), key=lambda item: -sum(wall for wall, _ in item[1]))
+    lines = [f"{'handler':<30}{'calls':>6}{'median':>11}{'total':>12}{'per case':>11}{'CPU median':>13}"]
     for name, samples in rows:
-        total = sum(samples) * 1000
-        lines.append(
-            f"{name:<34}{len(samples):>7}{statistics.median(samples) * 1000:>9.1f} ms"
-            f"{total:>9.1f} ms{total / result['cases']:>9.1f} ms"
-        )
-    handlers_total = sum(sum(s) for s in result["handlers"].values()) * 1000 / result["cases"]
-    lines.append(f"{'all handlers, per case':<34}{'':>7}{'':>12}{'':>12}{handlers_total:>9.1f} ms")
-    lines.append(f"full case with real handlers: median {statistics.median(result['walls']) * 1000:.0f} ms")
+        total = sum(wall for wall, _ in samples) * 1000
+        median = statistics.median(w for w, _ in samples) * 1000
+        cpu = statistics.median(c for _, c in samples) * 1000
+        per_case = total / result["cases"]
+        lines.append(f"{name:<30}{len(samples):>6}{median:>8.1f} ms{total:>9.1f} ms{per_case:>8.1f} ms{cpu:>10.1f} ms")
+    handlers_total = sum(sum(wall for wall, _ in s) for s in result["handlers"].values()) * 1000 / result["cases"]
+    lines.append(f"{'all handlers, per case':<30}{'':>6}{'':>11}{'':>12}{handlers_total:>8.1f} ms")
+    wall = statistics.median(result["walls"]) * 1000
+    lines.append(f"full case with real handlers ({result['cases']} cases): median {wall:.0f} ms")
+    return "\n".join(lines)
+
+
+def compare(before: dict[str, Any], after: dict[str, Any], rev: str, control: str) -> str:
+    """Return the Laporan's before/after lines: medians and per-case totals (wall and CPU), and a control handler."""
+
+    def figures(result: dict[str, Any], name: str) -> dict[str, float]:
+        samples = result["handlers"][name]
+        return {
+            "median": statistics.median(w for w, _ in samples) * 1000,
+            "cpu median": statistics.median(c for _, c in samples) * 1000,
+            "per case": sum(w for w, _ in samples) * 1000 / result["cases"],
+            "CPU per case": sum(c for _, c in samples) * 1000 / result["cases"],
+        }
+
+    old, new = figures(before, LAPORAN), figures(after, LAPORAN)
+    lines = [f"{LAPORAN} ({len(after['handlers'][LAPORAN]) // after['cases']} calls per case), before = {rev}"]
+    lines.append(f"{'':<16}{'before':>11}{'after':>11}{'ratio':>8}")
+    for key in old:
+        lines.append(f"{key:<16}{old[key]:>8.1f} ms{new[key]:>8.1f} ms{old[key] / new[key]:>8.2f}")
+    unchanged_old, unchanged_new = figures(before, control), figures(after, control)
+    lines.append(
+        f"control: {control} (same code in both), CPU per case ratio "
+        f"{unchanged_old['CPU per case'] / unchanged_new['CPU per case']:.2f} (1.00 = no drift)"
+    )
+    lines.append(f"laporan-ratio before/after={old['CPU per case'] / new['CPU per case']:.2f} (CPU per case)")
     return "\n".join(lines)
 
 
@@ -159,6 +205,7 @@ def export_revision(rev: str, folder: Path) -> Path:
         check=True,
         capture_output=True,
     ).stdout
+    folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
 
@@ -174,8 +221,9 @@ def run_child(root: Path, cases: int, out: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Measure; print the table, and with ``--compare`` the Laporan before/after."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=3, help="demo cases measured (after one warm-up case)")
+    parser.add_argument("--cases", type=int, default=3, help="demo cases measured per run (after one warm-up case)")
     parser.add_argument("--compare", metavar="REV", help="also measure the handlers of this commit (before)")
+    parser.add_argument("--rounds", type=int, default=2, help="with --compare: before/after runs, alternating")
     parser.add_argument("--profile", metavar="OPERATOR", help="cProfile this handler's calls (counted cases)")
     parser.add_argument("--pdf", action="store_true", help="keep LibreOffice: PDF copies and the signature")
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)  # child: import handlers/ from here
@@ -188,29 +236,31 @@ def main(argv: list[str] | None = None) -> int:
         result = measure(args.cases, args.root.resolve() / "templates", None)
         args.json.write_text(json.dumps(result), encoding="utf-8")
         return 0
-    before = None
-    if args.compare:
-        with tempfile.TemporaryDirectory(prefix="sopflow-before-") as tmp:
-            root = export_revision(args.compare, Path(tmp) / "root")
-            print(f"measuring the handlers of {args.compare} (child process) ...", flush=True)
-            before = run_child(root, args.cases, Path(tmp) / "before.json")
-    print("measuring the current handlers ...", flush=True)
-    after = measure(args.cases, None, args.profile)
+    if not args.compare:
+        after = measure(args.cases, None, args.profile)
+        print(f"per handler over {args.cases} demo cases (after one warm-up case), handlers from {after['module']}")
+        print(table(after))
+        if args.profile:
+            print()
+            print(after["profile"])
+        return 0
+    runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
+    with tempfile.TemporaryDirectory(prefix="sopflow-before-") as tmp:
+        roots = {"before": export_revision(args.compare, Path(tmp) / "before"), "after": ROOT}
+        for n in range(args.rounds):  # alternate, so a burst of load elsewhere hits both sides
+            order = ("before", "after") if n % 2 == 0 else ("after", "before")
+            for side in order:
+                print(f"round {n + 1}/{args.rounds}: {side} ({args.cases} cases + warm-up, child process)", flush=True)
+                runs[side].append(run_child(roots[side], args.cases, Path(tmp) / f"{side}{n}.json"))
+    before, after = merge(runs["before"]), merge(runs["after"])
     print()
-    print(f"per handler over {args.cases} demo cases (after one warm-up case), handlers from {after['module']}")
+    print(f"now: handlers from {after['module']}")
     print(table(after))
-    if args.profile:
-        print()
-        print(after["profile"])
-    if before is not None:
-        print()
-        print(f"before: handlers of {args.compare}")
-        print(table(before))
-        old = statistics.median(before["handlers"][LAPORAN])
-        new = statistics.median(after["handlers"][LAPORAN])
-        print()
-        print(f"{LAPORAN}: median {old * 1000:.1f} ms before ({args.compare}), {new * 1000:.1f} ms now")
-        print(f"laporan-ratio before/after={old / new:.2f}")
+    print()
+    print(f"before: handlers of {args.compare}")
+    print(table(before))
+    print()
+    print(compare(before, after, args.compare, "aggregate_performance_data"))
     return 0
 
 
