@@ -19,7 +19,7 @@ from docxtpl import DocxTemplate, InlineImage
 
 from handlers.capaian import load_bands
 from handlers.docx_kolom import sesuaikan_lebar_kolom
-from handlers.docx_templat import JINJA, file_bytes, open_template
+from handlers.docx_templat import JINJA, open_template
 from handlers.grafik_capaian import grafik_kasus
 from handlers.konfigurasi import nilai
 from handlers.laporan_konteks import JUDUL, dasar_hukum, penandatangan, susun_konteks
@@ -141,4 +141,4 @@ def office_logo(tpl: DocxTemplate, ctx: HandlerContext) -> InlineImage | None:
     if ctx.templates_dir.resolve() not in path.parents or not path.is_file():
         message = f"Logo instansi '{name}' (konfigurasi 'instansi.logo') tidak ditemukan di folder templat."
         raise HandlerError(message, [{"message": message, "field": "instansi.logo"}])
-    return InlineImage(tpl, io.BytesIO(file_bytes(path)), height=Mm(30))  # the file's own bytes, read once
+    return InlineImage(tpl, str(path), height=Mm(30))  # by path: the picture keeps the file's name

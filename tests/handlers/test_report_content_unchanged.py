@@ -5,7 +5,7 @@ the analysis at step 12) rendered by ``render_report_docx`` as committed in 49e6
 any cache: a fresh ``DocxTemplate`` per call and the chart drawn on every call. It holds
 every body paragraph, every table cell (row by row), the header and footer paragraphs of
 each section, the document title and author, and each picture's displayed size (its
-``wp:extent`` in EMU, in document order). Every render below must give exactly that,
+``wp:extent`` in EMU, in document order) and name. Every render below must give exactly that,
 including repeated renders in one case (the chart and template caches hit) and renders
 from several threads at once.
 
@@ -35,6 +35,8 @@ PERIODE = "2026-TW3"
 SNAPSHOT = Path(__file__).parent / "data" / "laporan_isi.json"
 WP_EXTENT = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
 W_T = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
+WP_DOC_PR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+PIC_C_NV_PR = "{http://schemas.openxmlformats.org/drawingml/2006/picture}cNvPr"
 
 
 def isi(data: bytes) -> dict[str, Any]:
@@ -55,6 +57,12 @@ def isi(data: bytes) -> dict[str, Any]:
         "title": document.core_properties.title,
         "author": document.core_properties.author,
         "images": [[int(e.get("cx")), int(e.get("cy"))] for part in parts for e in part.iter(WP_EXTENT)],
+        # each picture's names (the drawing's and the picture's, e.g. the logo's file name) and alt text
+        "image_names": [
+            [d.get("name"), d.get("descr"), p.get("name")]
+            for part in parts
+            for d, p in zip(part.iter(WP_DOC_PR), part.iter(PIC_C_NV_PR), strict=True)
+        ],
         "image_parts": sorted(
             str(p.partname) for p in document.part.package.iter_parts() if p.partname.startswith("/word/media/")
         ),
