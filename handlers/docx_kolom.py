@@ -29,6 +29,8 @@ _FONT_FAMILIES = ("Liberation Sans", "Arial")
 _W_P, _W_R, _W_T, _W_BR, _W_CR, _W_TAB = (qn(t) for t in ("w:p", "w:r", "w:t", "w:br", "w:cr", "w:tab"))
 _W_JC, _W_VAL = f"{qn('w:pPr')}/{qn('w:jc')}", qn("w:val")
 _W_RPR, _W_SZ, _W_B = qn("w:rPr"), qn("w:sz"), qn("w:b")
+_W_TR, _W_TC, _W_GRID_COL, _W_HEADER = qn("w:tr"), qn("w:tc"), qn("w:gridCol"), f"{qn('w:trPr')}/{qn('w:tblHeader')}"
+_W_TC_W, _W_W, _W_TYPE = f"{qn('w:tcPr')}/{qn('w:tcW')}", qn("w:w"), qn("w:type")
 
 
 @functools.cache
@@ -100,16 +102,16 @@ def _text_width(sect_pr: Any) -> int:
 
 
 def _fit(tbl: Any, total: int, default_size: float) -> None:
-    columns = len(tbl.tblGrid.findall(qn("w:gridCol")))
-    rows = tbl.findall(qn("w:tr"))
-    if not columns or any(len(tr.findall(qn("w:tc"))) != columns for tr in rows):
+    columns = len(tbl.tblGrid.findall(_W_GRID_COL))
+    rows = [(tr, tr.findall(_W_TC)) for tr in tbl.findall(_W_TR)]
+    if not columns or any(len(cells) != columns for _, cells in rows):
         return  # merged cells: leave as designed
     word = [0.0] * columns  # widest word: a column never gets less
     keep = [0.0] * columns  # widest line that should not wrap (numbers, short values)
     line = [0.0] * columns  # widest line: what the column would like
-    for tr in rows:
-        header = tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
-        for index, tc in enumerate(tr.findall(qn("w:tc"))):
+    for tr, cells in rows:
+        header = tr.find(_W_HEADER) is not None
+        for index, tc in enumerate(cells):
             widest_word, widest_line, unbreakable = _measure_cell(tc, default_size, header)
             word[index] = max(word[index], widest_word)
             line[index] = max(line[index], widest_line)
@@ -122,7 +124,7 @@ def _fit(tbl: Any, total: int, default_size: float) -> None:
     if sum(minimum) > total:  # too much to keep whole: only words stay whole
         minimum = twips(word)
     widths = _share(minimum, twips(line), total)
-    _write_widths(tbl, widths, total)
+    _write_widths(tbl, [cells for _, cells in rows], widths, total)
 
 
 def _share(minimum: list[float], preferred: list[float], total: int) -> list[int]:
@@ -193,7 +195,7 @@ def _run_format(r: Any, default_size: float) -> tuple[float, bool]:
     return size, bold
 
 
-def _write_widths(tbl: Any, widths: list[int], total: int) -> None:
+def _write_widths(tbl: Any, rows: list[list[Any]], widths: list[int], total: int) -> None:
     tbl_pr = tbl.tblPr
     tbl_pr.get_or_add_tblLayout().set(qn("w:type"), "fixed")  # python-docx keeps the schema order
     tbl_w = tbl_pr.find(qn("w:tblW"))
@@ -206,10 +208,13 @@ def _write_widths(tbl: Any, widths: list[int], total: int) -> None:
             tbl_pr.insert(0, tbl_w)
     tbl_w.set(qn("w:w"), str(total))
     tbl_w.set(qn("w:type"), "dxa")
-    for grid_col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
-        grid_col.set(qn("w:w"), str(width))
-    for tr in tbl.findall(qn("w:tr")):
-        for tc, width in zip(tr.findall(qn("w:tc")), widths, strict=True):
-            tc_w = tc.get_or_add_tcPr().get_or_add_tcW()
-            tc_w.set(qn("w:w"), str(width))
-            tc_w.set(qn("w:type"), "dxa")
+    for grid_col, width in zip(tbl.tblGrid.findall(_W_GRID_COL), widths, strict=True):
+        grid_col.set(_W_W, str(width))
+    texts = [str(width) for width in widths]
+    for cells in rows:
+        for tc, text in zip(cells, texts, strict=True):
+            tc_w = tc.find(_W_TC_W)  # usually there; python-docx adds it in schema order otherwise
+            if tc_w is None:
+                tc_w = tc.get_or_add_tcPr().get_or_add_tcW()
+            tc_w.set(_W_W, text)
+            tc_w.set(_W_TYPE, "dxa")
