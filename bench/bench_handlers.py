@@ -5,23 +5,27 @@ sample files through :func:`sopflow.demo.run_demo` (its second, unfinished case 
 each time on a fresh temporary SQLite database (the demo's periode can exist once per
 database). Every registered handler (service tasks and form validators alike) is wrapped,
 in this script only, at the plugin registry (``sopflow.plugins.registry``): each
-invocation's wall time is kept under its operator name. The first case warms imports and
-caches and is not counted; the table gives, per handler over the counted cases, the number
-of invocations, the median and the total milliseconds, then the median wall time of one
-full case.
+invocation's wall time and CPU time (``time.process_time``: this process only, so it
+hardly moves when other programs load the machine) are kept under its operator name. The
+first case warms imports and caches and is not counted; the table gives, per handler over
+the counted cases, the number of invocations, the median, total and per-case wall
+milliseconds and the median CPU milliseconds, then the median wall time of one full case.
 
 ``--compare REV`` answers "how much faster is it now?" in the same run: the ``handlers/``
 and ``templates/`` folders of commit ``REV`` are exported (``git archive``) to a temporary
-folder and the same measurement runs in a child process that imports that ``handlers``
-package (sopflow itself stays the current one; handlers only use ``sopflow.plugins``). The
-Laporan handler (``render_report_docx``) is then compared: median per invocation, before
-and after, and their ratio.
+folder, and the measurement runs in child processes, alternately with those handlers
+(before) and the current ones (after), ``--rounds`` times each. A child imports the
+``handlers`` package of its side (sopflow itself stays the current one; handlers only use
+``sopflow.plugins``). The Laporan handler (``render_report_docx``) is then compared, median
+per invocation and total per case, wall and CPU, with ``aggregate_performance_data``
+(the same code on both sides) as the control for drift. The last line, for scripts:
+``laporan-ratio before/after=<x.xx> (CPU per case)``.
 
 By default LibreOffice is hidden (as in ``bench_floor.py``): the signing step completes
 unsigned and no PDF is made, so the case's wall time is the engine and the handlers;
 ``--pdf`` keeps the PDF copies and the signature.
 
-Usage: ``.venv/bin/python bench/bench_handlers.py [--cases 3] [--compare REV] [--profile OPERATOR] [--pdf]``
+Usage: ``.venv/bin/python bench/bench_handlers.py [--cases 3] [--compare REV [--rounds 2]] [--profile OP] [--pdf]``
 """
 
 from __future__ import annotations
@@ -224,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=3, help="demo cases measured per run (after one warm-up case)")
     parser.add_argument("--compare", metavar="REV", help="also measure the handlers of this commit (before)")
     parser.add_argument("--rounds", type=int, default=2, help="with --compare: before/after runs, alternating")
-    parser.add_argument("--profile", metavar="OPERATOR", help="cProfile this handler's calls (counted cases)")
+    parser.add_argument(
+        "--profile", metavar="OPERATOR", help="cProfile this handler's calls (counted cases; not with --compare)"
+    )
     parser.add_argument("--pdf", action="store_true", help="keep LibreOffice: PDF copies and the signature")
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)  # child: import handlers/ from here
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)  # child: write the result here
@@ -257,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"now: handlers from {after['module']}")
     print(table(after))
     print()
-    print(f"before: handlers of {args.compare}")
+    print(f"before: handlers of {args.compare}, imported from {before['module']}")
     print(table(before))
     print()
     print(compare(before, after, args.compare, "aggregate_performance_data"))
