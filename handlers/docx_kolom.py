@@ -25,6 +25,12 @@ from docx.oxml.ns import qn
 TWIPS_PER_PT = 20
 CELL_PADDING_TWIPS = 2 * 108 + 60  # Word's default left + right cell margins, plus a safety slack
 _FONT_FAMILIES = ("Liberation Sans", "Arial")
+# the tags read for every run of every cell, resolved once
+_W_P, _W_R, _W_T, _W_BR, _W_CR, _W_TAB = (qn(t) for t in ("w:p", "w:r", "w:t", "w:br", "w:cr", "w:tab"))
+_W_JC, _W_VAL = f"{qn('w:pPr')}/{qn('w:jc')}", qn("w:val")
+_W_RPR, _W_SZ, _W_B = qn("w:rPr"), qn("w:sz"), qn("w:b")
+_W_TR, _W_TC, _W_GRID_COL, _W_HEADER = qn("w:tr"), qn("w:tc"), qn("w:gridCol"), f"{qn('w:trPr')}/{qn('w:tblHeader')}"
+_W_TC_W, _W_W, _W_TYPE = f"{qn('w:tcPr')}/{qn('w:tcW')}", qn("w:w"), qn("w:type")
 
 
 @functools.cache
@@ -45,8 +51,12 @@ def _font(bold: bool, size_pt: float) -> Any:
     return None
 
 
+@functools.lru_cache(maxsize=8192)
 def lebar_teks(text: str, size_pt: float, bold: bool = False) -> float:
-    """Return the width of ``text`` in points at ``size_pt`` (Arial metrics, or a generous estimate)."""
+    """Return the width of ``text`` in points at ``size_pt`` (Arial metrics, or a generous estimate).
+
+    Kept per process (a report measures the same words and cells again and again).
+    """
     font = _font(bold, size_pt)
     if font is None:
         return len(text) * size_pt * (0.62 if bold else 0.58)
@@ -92,16 +102,16 @@ def _text_width(sect_pr: Any) -> int:
 
 
 def _fit(tbl: Any, total: int, default_size: float) -> None:
-    columns = len(tbl.tblGrid.findall(qn("w:gridCol")))
-    rows = tbl.findall(qn("w:tr"))
-    if not columns or any(len(tr.findall(qn("w:tc"))) != columns for tr in rows):
+    columns = len(tbl.tblGrid.findall(_W_GRID_COL))
+    rows = [(tr, tr.findall(_W_TC)) for tr in tbl.findall(_W_TR)]
+    if not columns or any(len(cells) != columns for _, cells in rows):
         return  # merged cells: leave as designed
     word = [0.0] * columns  # widest word: a column never gets less
     keep = [0.0] * columns  # widest line that should not wrap (numbers, short values)
     line = [0.0] * columns  # widest line: what the column would like
-    for tr in rows:
-        header = tr.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
-        for index, tc in enumerate(tr.findall(qn("w:tc"))):
+    for tr, cells in rows:
+        header = tr.find(_W_HEADER) is not None
+        for index, tc in enumerate(cells):
             widest_word, widest_line, unbreakable = _measure_cell(tc, default_size, header)
             word[index] = max(word[index], widest_word)
             line[index] = max(line[index], widest_line)
@@ -114,7 +124,7 @@ def _fit(tbl: Any, total: int, default_size: float) -> None:
     if sum(minimum) > total:  # too much to keep whole: only words stay whole
         minimum = twips(word)
     widths = _share(minimum, twips(line), total)
-    _write_widths(tbl, widths, total)
+    _write_widths(tbl, [cells for _, cells in rows], widths, total)
 
 
 def _share(minimum: list[float], preferred: list[float], total: int) -> list[int]:
@@ -147,22 +157,23 @@ def _measure_cell(tc: Any, default_size: float, header: bool) -> tuple[float, fl
     and short values outside the header row.
     """
     widest_word = widest_line = keep = 0.0
-    for p in tc.iter(qn("w:p")):
-        jc = p.find(f"{qn('w:pPr')}/{qn('w:jc')}")
-        right = jc is not None and jc.get(qn("w:val")) in ("right", "end")
+    for p in tc.iter(_W_P):
+        jc = p.find(_W_JC)
+        right = jc is not None and jc.get(_W_VAL) in ("right", "end")
         lines: list[tuple[float, str]] = [(0.0, "")]
-        for r in p.iter(qn("w:r")):
+        for r in p.iter(_W_R):
             size, bold = _run_format(r, default_size)
             for child in r:
-                if child.tag == qn("w:t"):
+                tag = child.tag
+                if tag == _W_T:
                     text = child.text or ""
                     width, sofar = lines[-1]
                     lines[-1] = (width + lebar_teks(text, size, bold), sofar + text)
                     for word in text.split():
                         widest_word = max(widest_word, lebar_teks(word, size, bold))
-                elif child.tag in (qn("w:br"), qn("w:cr")):
+                elif tag in (_W_BR, _W_CR):
                     lines.append((0.0, ""))
-                elif child.tag == qn("w:tab"):
+                elif tag == _W_TAB:
                     width, sofar = lines[-1]
                     lines[-1] = (width + 36, sofar + " ")
         for width, text in lines:
@@ -173,18 +184,18 @@ def _measure_cell(tc: Any, default_size: float, header: bool) -> tuple[float, fl
 
 
 def _run_format(r: Any, default_size: float) -> tuple[float, bool]:
-    rpr = r.find(qn("w:rPr"))
+    rpr = r.find(_W_RPR)
     size, bold = default_size, False
     if rpr is not None:
-        sz = rpr.find(qn("w:sz"))
-        if sz is not None and sz.get(qn("w:val")):
-            size = int(sz.get(qn("w:val"))) / 2
-        b = rpr.find(qn("w:b"))
-        bold = b is not None and b.get(qn("w:val")) not in ("0", "false")
+        sz = rpr.find(_W_SZ)
+        if sz is not None and sz.get(_W_VAL):
+            size = int(sz.get(_W_VAL)) / 2
+        b = rpr.find(_W_B)
+        bold = b is not None and b.get(_W_VAL) not in ("0", "false")
     return size, bold
 
 
-def _write_widths(tbl: Any, widths: list[int], total: int) -> None:
+def _write_widths(tbl: Any, rows: list[list[Any]], widths: list[int], total: int) -> None:
     tbl_pr = tbl.tblPr
     tbl_pr.get_or_add_tblLayout().set(qn("w:type"), "fixed")  # python-docx keeps the schema order
     tbl_w = tbl_pr.find(qn("w:tblW"))
@@ -197,10 +208,13 @@ def _write_widths(tbl: Any, widths: list[int], total: int) -> None:
             tbl_pr.insert(0, tbl_w)
     tbl_w.set(qn("w:w"), str(total))
     tbl_w.set(qn("w:type"), "dxa")
-    for grid_col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
-        grid_col.set(qn("w:w"), str(width))
-    for tr in tbl.findall(qn("w:tr")):
-        for tc, width in zip(tr.findall(qn("w:tc")), widths, strict=True):
-            tc_w = tc.get_or_add_tcPr().get_or_add_tcW()
-            tc_w.set(qn("w:w"), str(width))
-            tc_w.set(qn("w:type"), "dxa")
+    for grid_col, width in zip(tbl.tblGrid.findall(_W_GRID_COL), widths, strict=True):
+        grid_col.set(_W_W, str(width))
+    texts = [str(width) for width in widths]
+    for cells in rows:
+        for tc, text in zip(cells, texts, strict=True):
+            tc_w = tc.find(_W_TC_W)  # usually there; python-docx adds it in schema order otherwise
+            if tc_w is None:
+                tc_w = tc.get_or_add_tcPr().get_or_add_tcW()
+            tc_w.set(_W_W, text)
+            tc_w.set(_W_TYPE, "dxa")

@@ -2,10 +2,13 @@
 
 One job. Uses matplotlib's object API with the Agg canvas (no pyplot global state,
 safe in a web worker); bars are coloured by category, with a line at 100 %.
+:func:`grafik_kasus` keeps the last charts per case, so the report's three renders in a
+case (steps 7, 10 and 12) draw it once when the figures did not change.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
 
@@ -43,6 +46,19 @@ def grafik_rata_rata_capaian(data: list[tuple[str, float | None]], bands: list[B
     axes.set_title("Rata-rata Capaian Kinerja per Bidang", fontsize=11)
     axes.tick_params(axis="y", labelsize=8)
     figure.tight_layout()
+    # the layout is final: without an engine, savefig draws once (no layout pass; same pixels)
+    figure.set_layout_engine(None)
     out = io.BytesIO()
     figure.savefig(out, format="png", metadata={"Software": None})
     return out.getvalue()
+
+
+def grafik_kasus(case_id: str, data: list[tuple[str, float | None]], bands: list[Band]) -> bytes:
+    """Return :func:`grafik_rata_rata_capaian` of ``data``, drawn once per case while data and bands stay the same."""
+    return _grafik_tersimpan(case_id, tuple(data), tuple(bands))
+
+
+@functools.lru_cache(maxsize=16)
+def _grafik_tersimpan(case_id: str, data: tuple[tuple[str, float | None], ...], bands: tuple[Band, ...]) -> bytes:
+    # keyed by the case too: a chart is not kept for other cases that happen to have the same figures
+    return grafik_rata_rata_capaian(list(data), list(bands))

@@ -19,7 +19,8 @@ from docxtpl import DocxTemplate, InlineImage
 
 from handlers.capaian import load_bands
 from handlers.docx_kolom import sesuaikan_lebar_kolom
-from handlers.grafik_capaian import grafik_rata_rata_capaian
+from handlers.docx_templat import JINJA, open_template
+from handlers.grafik_capaian import grafik_kasus
 from handlers.konfigurasi import nilai
 from handlers.laporan_konteks import JUDUL, dasar_hukum, penandatangan, susun_konteks
 from handlers.periode import parse_periode
@@ -71,7 +72,7 @@ def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
         message = f"Templat laporan '{TEMPLATE_NAME}' tidak ditemukan di {ctx.templates_dir}."
         raise HandlerError(message, [{"message": message, "field": "mode"}])
 
-    tpl = DocxTemplate(str(template_path))
+    tpl = open_template(template_path)
     signer = penandatangan(ctx.people, ctx.config)
     context = susun_konteks(
         mode=mode,
@@ -86,7 +87,8 @@ def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
         dasar=dasar_hukum(ctx.process_properties, ctx.config),
         now=ctx.now,
     )
-    chart = grafik_rata_rata_capaian([(b["bidang"], b["rata_rata_capaian"]) for b in summary["per_bidang"]], bands)
+    # drawn once per case and data: steps 7, 10 and 12 of a case reuse it
+    chart = grafik_kasus(ctx.case_id, [(b["bidang"], b["rata_rata_capaian"]) for b in summary["per_bidang"]], bands)
     context["grafik"] = InlineImage(tpl, io.BytesIO(chart), width=Mm(150))
     context["logo"] = office_logo(tpl, ctx)
     data = render_report(tpl, context, f"{JUDUL.title()} {periode.label}", ctx.now)
@@ -112,8 +114,12 @@ def render_report_docx(params: dict[str, Any], ctx: HandlerContext) -> dict[str,
 
 
 def render_report(tpl: DocxTemplate, context: dict[str, Any], title: str, now: datetime) -> bytes:
-    """Fill the template, fit the column widths to the content, set the document properties; return the .docx."""
-    tpl.render(context, autoescape=True)
+    """Fill the template, fit the column widths to the content, set the document properties; return the .docx.
+
+    ``tpl`` comes from :func:`handlers.docx_templat.open_template` (its parts patched and
+    compiled once per process); a plain :class:`DocxTemplate` gives the same document.
+    """
+    tpl.render(context, jinja_env=JINJA, autoescape=True)
     # widths from the content, after the rows exist: no word is cut in a narrow column
     sesuaikan_lebar_kolom(tpl.docx, ukuran_bawaan_pt=11)
     properties = tpl.docx.core_properties
@@ -135,4 +141,4 @@ def office_logo(tpl: DocxTemplate, ctx: HandlerContext) -> InlineImage | None:
     if ctx.templates_dir.resolve() not in path.parents or not path.is_file():
         message = f"Logo instansi '{name}' (konfigurasi 'instansi.logo') tidak ditemukan di folder templat."
         raise HandlerError(message, [{"message": message, "field": "instansi.logo"}])
-    return InlineImage(tpl, str(path), height=Mm(30))
+    return InlineImage(tpl, str(path), height=Mm(30))  # by path: the picture keeps the file's name
