@@ -119,8 +119,7 @@ class Settings:
     session_cookie_secure: bool | None = None
     hsts_seconds: int = 0
     api_token_days: int = 90
-    # the scheduler sends a queued job again when no worker has picked it up this long after
-    # it was sent (its broker message was lost: a broker restart, a worker killed mid-job)
+    # a queued job no worker took this long after its send is sent again (its message was lost)
     job_resend_seconds: int = 60
     # sign-in with the office's directory (sopflow/identity): OpenID Connect, LDAP, the
     # mapping file of groups to lanes/units/roles, and who may still use a local password

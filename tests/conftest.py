@@ -37,20 +37,6 @@ DEMO_SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
 PG_URL = os.environ.get("DATABASE_URL", "")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep a module's tests on one xdist worker when it has a module-scoped fixture (a deployment, a played year).
-
-    ``make test`` runs ``--dist loadgroup``: every other test goes to whichever worker is free.
-    """
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        scopes = {fixture.scope for defs in info.name2fixturedefs.values() for fixture in defs}
-        if "module" in scopes:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
 @pytest.fixture(autouse=True)
 def _api_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every app's test client checks each /api/v1 response against the OpenAPI document (tests/api_contract.py)."""

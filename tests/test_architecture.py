@@ -107,3 +107,13 @@ def test_the_command_line_starts_without_document_or_plotting_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_console_command_imports_flask_only_to_serve():
+    """``sopflow`` is webapp.cli:main; ``sopflow tick`` from cron must not import Flask and every view."""
+    code = "import sys, webapp.cli\nprint(sorted(m for m in ('flask', 'webapp.app', 'webapp.api') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+    code = "from webapp import create_app\nprint(create_app.__module__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "webapp.app"

@@ -10,10 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sopflow.errors import SchemaOutdated
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+
     from sopflow.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -78,10 +76,14 @@ class Database:
 
     def upgrade(self) -> None:
         """Bring the schema to the newest Alembic revision (``sopflow db upgrade``)."""
+        from alembic import command  # Alembic only where the schema is looked at (a CLI run starts faster)
+
         command.upgrade(alembic_config(self.url), "head")
 
     def schema_status(self) -> SchemaStatus:
         """Return the database's current revision (None when empty) and the head revision."""
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
         return SchemaStatus(current=current, head=head_revision())
@@ -177,6 +179,8 @@ def open_database(settings: Settings, migrate: bool | None = None) -> Database:
 @lru_cache(maxsize=1)
 def head_revision() -> str:
     """The newest Alembic revision shipped with this code."""
+    from alembic.script import ScriptDirectory
+
     heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
     if len(heads) != 1:
         raise SchemaOutdated(f"Migrasi sopflow memiliki {len(heads)} revisi ujung ({', '.join(heads)}); harus satu.")
@@ -186,12 +190,16 @@ def head_revision() -> str:
 @lru_cache(maxsize=1)
 def known_revisions() -> frozenset[str]:
     """Every Alembic revision shipped with this code."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return frozenset(rev.revision for rev in script.walk_revisions())
 
 
 def alembic_config(url: str) -> Config:
     """Return an Alembic config pointing at sopflow's migrations and ``url``."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

@@ -87,6 +87,22 @@ def _finish(deployment: Deployment, player: Player) -> None:
     deployment.topo.assert_running()
 
 
+def _no_pending_job(deployment: Deployment, case_id: str) -> None:
+    """Wait until every job of the case ran (e.g. the PDF copy of the last draft).
+
+    A test that holds back document inserts must not catch an earlier job inside its
+    transaction: that job keeps the case row locked, and the step the test completes next
+    would wait for it past gunicorn's worker timeout.
+    """
+    query = text("SELECT count(*) FROM jobs WHERE case_id = :c AND status = 'pending'")
+
+    def idle() -> bool:
+        with deployment.topo.db.engine.connect() as conn:
+            return conn.execute(query, {"c": case_id}).scalar_one() == 0
+
+    _until("the case's earlier jobs to finish", idle, timeout=120, poll=0.2)
+
+
 def _task_traces(db: Database, task_id: str) -> tuple[str, int, int]:
     with db.engine.connect() as conn:
         state = conn.execute(text("SELECT state FROM human_tasks WHERE id = :t"), {"t": task_id}).scalar_one()
@@ -238,6 +254,7 @@ def test_a_celery_worker_killed_while_rendering_the_report(deployment: Deploymen
     player.start()
     approve = player.step_index("langkah11_verifikasi", 2)  # "setujui": the final report is rendered next
     player.play(until=approve)
+    _no_pending_job(deployment, player.case_id)
     workers = {name: topo.pool_children(name) for name in ("w1", "w2")}
 
     with psycopg.connect(deployment.url) as hold:
@@ -273,6 +290,7 @@ def test_postgresql_restarts_while_requests_run(deployment: Deployment) -> None:
     player.start()
     merge = player.step_index("langkah05_monitoring", 5)  # its job writes the draft .docx
     player.play(until=merge)
+    _no_pending_job(deployment, player.case_id)
     seen: list[tuple[str, str, int | str, str | None]] = []
     phase = {"now": "before"}
     stop = threading.Event()

@@ -46,7 +46,7 @@ from sopflow.settings import PROJECT_ROOT
 from tests.deploy.servers import Api, Response, children, free_port, stop_processes
 
 SCRIPT_PATH = builtin_samples_dir() / "monev_kinerja" / "demo.json"
-STEP_TIMEOUT = 240.0  # a step lost by a fault comes back through the sweeper (60 s + a tick)
+STEP_TIMEOUT = 240.0  # a step lost by a fault comes back through the sweeper (JOB_RESEND_SECONDS + a tick)
 
 
 def sqlalchemy_url(url: str) -> str:
