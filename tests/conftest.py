@@ -55,15 +55,20 @@ def _pg_database() -> Iterator[Database | None]:
         return
     url, own = _normalise(PG_URL), None
     worker = os.environ.get("PYTEST_XDIST_WORKER")
+    environment = pytest.MonkeyPatch()
     if worker:  # tests truncate every table: two workers must not share one database
         base = make_url(url)
         own = f"{base.database}_{worker}"
         _create_database(base, own)
         url = base.set(database=own).render_as_string(hide_password=False)
+        # the CLI run in-process or as a subprocess reads DATABASE_URL: this worker's database
+        given = make_url(PG_URL).set(database=own).render_as_string(hide_password=False)
+        environment.setenv("DATABASE_URL", given)
     db = Database(url)
     db.upgrade()
     yield db
     db.dispose()
+    environment.undo()
     if own is not None:
         _drop_database(make_url(url), own)
 

@@ -47,8 +47,10 @@ def test_a_conversion_that_overruns_is_killed_with_its_process_group(monkeypatch
     require_libreoffice()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this conversion's folder, to find its processes
     started = time.monotonic()
+    # ~5 MB of PDF, about a minute of layout here: a tiny file finished within the second on a quiet machine
+    long_text = "\n".join(["Capaian kinerja triwulan ketiga 87,5% pada indikator utama. " * 2500] * 40)
     with pytest.raises(PdfConversionFailed, match="tidak selesai dalam 1 detik"):
-        docx_to_pdf(_docx("lambat"), timeout_seconds=1)
+        docx_to_pdf(_docx(long_text), timeout_seconds=1)
     assert time.monotonic() - started < 15
     time.sleep(0.5)
     left = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
