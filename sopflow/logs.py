@@ -61,9 +61,10 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     handler._sopflow = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # SpiffWorkflow logs every task state change, and werkzeug's development server every
-    # request (the web app writes its own access line): keep their INFO lines for DEBUG only
-    for noisy in ("spiff", "werkzeug"):
+    # SpiffWorkflow logs every task state change, werkzeug's development server every request
+    # (the web app writes its own access line), Alembic each of its plugins on every command:
+    # keep their INFO lines for DEBUG only
+    for noisy in ("spiff", "werkzeug", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(level.upper() if level.upper() == "DEBUG" else "WARNING")
     _configured = (fmt, level)
 

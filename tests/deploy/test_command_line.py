@@ -33,13 +33,13 @@ GROUPS = {
 }
 
 
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def run(tmp_path: Path, *args: str, log_level: str = "WARNING") -> subprocess.CompletedProcess:
     """Run ``sopflow ARGS`` on an embedded SQLite database under ``tmp_path`` (never the suite's DATABASE_URL).
 
     The data folder comes from the environment, not ``--data-dir``, so ARGS are exactly argv[1:].
     """
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SOPFLOW_CONFIG", "BROKER_URL"}}
-    env.update(SOPFLOW_DATA_DIR=str(tmp_path / "data"), LOG_LEVEL="WARNING")
+    env.update(SOPFLOW_DATA_DIR=str(tmp_path / "data"), LOG_LEVEL=log_level)
     return subprocess.run([SOPFLOW, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
 
 
@@ -105,3 +105,11 @@ def test_a_sopflow_error_exits_1_with_its_message(tmp_path, monkeypatch, capsys)
     monkeypatch.setenv("SMTP_PORT", "tidak-angka")  # invalid settings: read once, named, exit 1
     assert main(["--data-dir", str(tmp_path / "data"), "process", "list"]) == 1
     assert "Galat: Pengaturan tidak sah: SMTP_PORT harus bilangan bulat" in capsys.readouterr().err
+
+
+def test_info_logs_of_a_command_say_what_happened_not_alembics_plugins(tmp_path):
+    """At LOG_LEVEL=INFO a migration names its revisions; Alembic's plugin set-up lines (7 per command) are gone."""
+    done = run(tmp_path, "db", "upgrade", log_level="INFO")
+    assert done.returncode == 0, done.stderr
+    assert "Running upgrade" in done.stderr
+    assert "setup plugin" not in done.stderr
