@@ -14,6 +14,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from handlers import isian_layout as layout
+from handlers.merge_monitoring_results import merge_monitoring_results
 from sopflow.plugins import HandlerContext, HandlerError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,3 +131,23 @@ def rekap(ctx: HandlerContext, start_data: dict[str, Any], isian_bidang: list[di
         "isian_bidang": isian_bidang,
     }
     return aggregate_performance_data(params, ctx)
+
+
+@pytest.fixture
+def hasil_monitoring(ctx: HandlerContext, rekap: dict[str, Any]) -> dict[str, Any]:
+    """Step 5's merged monitoring results for every Bidang of ``rekap`` (one kendala holds HTML-like text)."""
+    jadwal = [
+        {
+            "bidang": b["bidang"],
+            "tanggal": "2026-10-15",
+            "petugas": "Rahmadi",
+            "tanggal_kunjungan": "2026-10-16",
+            "petugas_monev": "Siti Aisyah",
+            "kendala": "Jaringan & listrik <padam>" if b["bidang"] == "Aplikasi Informatika" else "",
+            "faktor_pendorong": "Dukungan pimpinan",
+            "faktor_penghambat": "",
+            "rencana_tindak_lanjut": "Koordinasi dengan PLN\nPengadaan UPS",
+        }
+        for b in rekap["per_bidang"]
+    ]
+    return merge_monitoring_results({"jadwal_monev": jadwal, "rekap": rekap}, ctx)

@@ -10,7 +10,6 @@ import pytest
 from docx import Document
 
 from handlers.analyse_achievement import analyse_achievement
-from handlers.merge_monitoring_results import merge_monitoring_results
 from handlers.render_report_docx import render_report_docx
 from sopflow.plugins import HandlerError
 
@@ -26,25 +25,6 @@ def all_text(document) -> str:
     for section in document.sections:
         parts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
     return "\n".join(parts)
-
-
-@pytest.fixture
-def hasil_monitoring(ctx, rekap):
-    jadwal = [
-        {
-            "bidang": b["bidang"],
-            "tanggal": "2026-10-15",
-            "petugas": "Rahmadi",
-            "tanggal_kunjungan": "2026-10-16",
-            "petugas_monev": "Siti Aisyah",
-            "kendala": "Jaringan & listrik <padam>" if b["bidang"] == "Aplikasi Informatika" else "",
-            "faktor_pendorong": "Dukungan pimpinan",
-            "faktor_penghambat": "",
-            "rencana_tindak_lanjut": "Koordinasi dengan PLN\nPengadaan UPS",
-        }
-        for b in rekap["per_bidang"]
-    ]
-    return merge_monitoring_results({"jadwal_monev": jadwal, "rekap": rekap}, ctx)
 
 
 def render(ctx, files, **params):

@@ -28,7 +28,6 @@ import pytest
 from docx import Document
 
 from handlers.analyse_achievement import analyse_achievement
-from handlers.merge_monitoring_results import merge_monitoring_results
 from handlers.render_report_docx import render_report_docx
 
 PERIODE = "2026-TW3"
@@ -70,25 +69,10 @@ def isi(data: bytes) -> dict[str, Any]:
 
 
 @pytest.fixture
-def scenarios(ctx, rekap) -> dict[str, dict[str, Any]]:
+def scenarios(ctx, rekap, hasil_monitoring) -> dict[str, dict[str, Any]]:
     """The params of a step-7 draft (monitoring, no analysis) and a step-12 final (with the analysis)."""
-    jadwal = [
-        {
-            "bidang": b["bidang"],
-            "tanggal": "2026-10-15",
-            "petugas": "Rahmadi",
-            "tanggal_kunjungan": "2026-10-16",
-            "petugas_monev": "Siti Aisyah",
-            "kendala": "Jaringan & listrik <padam>" if b["bidang"] == "Aplikasi Informatika" else "",
-            "faktor_pendorong": "Dukungan pimpinan",
-            "faktor_penghambat": "",
-            "rencana_tindak_lanjut": "Koordinasi dengan PLN\nPengadaan UPS",
-        }
-        for b in rekap["per_bidang"]
-    ]
-    monitoring = merge_monitoring_results({"jadwal_monev": jadwal, "rekap": rekap}, ctx)
     analisis = analyse_achievement({"periode": PERIODE, "rekap": rekap, "sebelumnya": None}, ctx)
-    common = {"periode": PERIODE, "rekap": rekap, "hasil_monitoring": monitoring}
+    common = {"periode": PERIODE, "rekap": rekap, "hasil_monitoring": hasil_monitoring}
     return {
         "draft": {**common, "mode": "draft", "analisis": None, "catatan": {"putaran_revisi": 0}},
         "final": {**common, "mode": "final", "analisis": analisis, "catatan": {"putaran_revisi": 1}},
