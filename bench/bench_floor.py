@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, empty_tables, prepare
+from common import ROOT, empty_tables, handlers_wrapped, prepare
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -100,9 +100,6 @@ class Recording:
     @contextmanager
     def recording(self) -> Iterator[None]:
         """Wrap every registered handler so its outcomes are kept (real work still done)."""
-        for name in registry.names():  # handlers load on first use: load them all before wrapping
-            registry.get(name)
-        originals = dict(registry._HANDLERS)  # the bench swaps handlers; nothing else may
 
         def wrap(name: str, func: Callable) -> Callable:
             def recorded(params: dict[str, Any], ctx: Any) -> Any:
@@ -118,12 +115,8 @@ class Recording:
 
             return recorded
 
-        registry._HANDLERS.update({name: wrap(name, func) for name, func in originals.items()})
-        try:
+        with handlers_wrapped(wrap):
             yield
-        finally:
-            registry._HANDLERS.clear()
-            registry._HANDLERS.update(originals)
 
     def queues(self) -> dict[str, deque]:
         """Return a fresh queue of outcomes per operation (one full case's worth)."""

@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from common import ROOT
+from common import ROOT, handlers_wrapped
 
 LAPORAN = "render_report_docx"
 DEMO = ROOT / "samples" / "monev_kinerja" / "demo.json"
@@ -67,11 +67,6 @@ def timed_handlers(
     With ``profile`` set to an operator name, that handler's calls also run under the
     profiler ``profilers["current"]`` (replace it to start afresh). The registry is restored on exit.
     """
-    from sopflow.plugins import registry
-
-    for name in registry.names():  # handlers load on first use: load them all before wrapping
-        registry.get(name)
-    originals = dict(registry._HANDLERS)  # the bench swaps handlers; nothing else may
     profilers = profilers if profilers is not None else {}
 
     def wrap(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -86,12 +81,8 @@ def timed_handlers(
 
         return timed
 
-    registry._HANDLERS.update({name: wrap(name, func) for name, func in originals.items()})
-    try:
+    with handlers_wrapped(wrap):
         yield
-    finally:
-        registry._HANDLERS.clear()
-        registry._HANDLERS.update(originals)
 
 
 def play_case(folder: Path, templates_dir: Path | None) -> float:

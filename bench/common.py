@@ -1,4 +1,5 @@
-"""What the benchmarks share: the databases to run on, emptying a PostgreSQL scratch database, medians."""
+"""What the benchmarks share: the databases to run on, emptying a PostgreSQL scratch database, medians,
+and wrapping every registered handler."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from sqlalchemy import func, select, text  # noqa: E402
 
 from sopflow import Database  # noqa: E402
 from sopflow.persistence.models import Base, Case  # noqa: E402
+from sopflow.plugins import registry  # noqa: E402
 
 
 def backends(folder: Path) -> list[tuple[str, str]]:
@@ -60,3 +63,21 @@ def median_ms(call: Callable[[], Any], warmup: int, n: int) -> float:
         call()
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
+
+
+@contextmanager
+def handlers_wrapped(wrap: Callable[[str, Callable[..., Any]], Callable[..., Any]]) -> Iterator[None]:
+    """Replace every registered handler by ``wrap(name, handler)`` inside the block, then restore the registry.
+
+    Handlers load on first use: all are loaded first, so every one is wrapped. Only the
+    benchmarks swap handlers (through the registry's private table); nothing else may.
+    """
+    for name in registry.names():
+        registry.get(name)
+    originals = dict(registry._HANDLERS)
+    registry._HANDLERS.update({name: wrap(name, func) for name, func in originals.items()})
+    try:
+        yield
+    finally:
+        registry._HANDLERS.clear()
+        registry._HANDLERS.update(originals)
