@@ -22,12 +22,18 @@ Ends with one line for scripts: ``floor-ratio sqlite=<x.xx> postgresql=<y.yy> lo
 when ``DATABASE_URL`` is set, or with ``--postgresql`` (the machine's server, a scratch
 database created and dropped by the script); otherwise ``postgresql=na``.
 
-Usage: ``.venv/bin/python bench/bench_floor.py [--cases 7] [--loop-samples 5] [--sizes 1,50,140] [--postgresql]``
+With ``--profile FILE`` the measured sopflow full cases (SQLite) also run under cProfile and
+its statistics are written to FILE (read with ``python -m pstats FILE``); their times are then
+not comparable with bare and no ratio line is printed.
+
+Usage: ``.venv/bin/python bench/bench_floor.py [--cases 7] [--loop-samples 5] [--sizes 1,50,140] [--postgresql]
+[--profile FILE]``
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import dataclasses
 import json
 import os
@@ -49,7 +55,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from sopflow import ClaimTask, CompleteUserTask, Database, Engine, Settings, StartInstance
 from sopflow.access.users import add_user
@@ -321,28 +327,63 @@ def sopflow_case(engine: Engine, script: dict[str, Any], periode: str) -> tuple[
     return spent, claims, count
 
 
-def full_case(label: str, url: str, data_dir: Path, recording: Recording, script: dict[str, Any], cases: int) -> dict:
-    """Median seconds per full case (claims excluded) and per claim on one database."""
-    db = Database(url)
-    prepare(db, wipe=True)
-    engine = Engine(db, Settings(database_url=url, data_dir=data_dir))
-    version = engine.publish_process(MONEV, "sistem", "bench")
-    assert version.process_id == script["process_id"]
-    ensure_users(engine, script)
-    totals, claim_each = [], []
-    try:
-        with recording.replaying() as rewind:
-            for n in range(cases + 1):  # the first case warms caches and is not counted
-                rewind()
-                spent, claims, count = sopflow_case(engine, script, f"{2000 + n}-TW1")
-                if n:
-                    totals.append(spent)
-                    claim_each.append(claims / count)
-    finally:
-        if not db.is_sqlite:
-            empty_tables(db)
-        db.dispose()
-    return {"backend": label, "case": statistics.median(totals), "claim": statistics.median(claim_each)}
+class SopflowCases:
+    """One database with the monev process published and the demo's users; plays measured full cases.
+
+    ``durable=False`` (SQLite only, a diagnostic) turns off SQLite's flush to disk at commit
+    (``PRAGMA synchronous=OFF``), to show how much of a case is the disk's fsync rather than
+    the engine. Commits and SQL statements (claims included) are counted per case.
+    """
+
+    def __init__(self, label: str, url: str, data_dir: Path, script: dict[str, Any], durable: bool = True) -> None:
+        self.label, self.script = label, script
+        self.db = Database(url)
+        prepare(self.db, wipe=True)
+        if not durable:
+            event.listen(self.db.engine, "connect", _no_flush_at_commit)
+            self.db.engine.dispose()  # pooled connections were opened with the default
+        self.commits = self.statements = 0
+        event.listen(self.db.engine, "commit", self._count_commit)
+        event.listen(self.db.engine, "before_cursor_execute", self._count_statement)
+        self.engine = Engine(self.db, Settings(database_url=url, data_dir=data_dir))
+        version = self.engine.publish_process(MONEV, "sistem", "bench")
+        assert version.process_id == script["process_id"]
+        ensure_users(self.engine, script)
+        self.totals: list[float] = []
+        self.claim_each: list[float] = []
+        self.commits_each: list[int] = []
+        self.statements_each: list[int] = []
+
+    def _count_commit(self, _conn: Any) -> None:
+        self.commits += 1
+
+    def _count_statement(self, *_args: Any) -> None:
+        self.statements += 1
+
+    def case(self, n: int, measured: bool, profiler: cProfile.Profile | None = None) -> None:
+        """Play case ``n`` (periode ``2000+n``-TW1); keep its times when ``measured``."""
+        self.commits = self.statements = 0
+        if profiler is not None and measured:
+            spent, claims, count = profiler.runcall(sopflow_case, self.engine, self.script, f"{2000 + n}-TW1")
+        else:
+            spent, claims, count = sopflow_case(self.engine, self.script, f"{2000 + n}-TW1")
+        if measured:
+            self.totals.append(spent)
+            self.claim_each.append(claims / count)
+            self.commits_each.append(self.commits)
+            self.statements_each.append(self.statements)
+
+    def close(self) -> None:
+        """Empty the scratch tables (PostgreSQL) and close the pool."""
+        if not self.db.is_sqlite:
+            empty_tables(self.db)
+        self.db.dispose()
+
+
+def _no_flush_at_commit(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
 
 
 # -- loop ------------------------------------------------------------------------------------------
@@ -365,21 +406,28 @@ def mini_stubs() -> Iterator[None]:
             registry._HANDLERS.pop(name, None)
 
 
-def bare_loop(sizes: list[int], samples: int) -> dict[int, float]:
-    """Median seconds per command of the mini loop after each number of rounds, bare."""
+Complete = Callable[[str, dict[str, Any]], None]
+
+
+def bare_loop() -> Complete:
+    """Start the mini process with bare SpiffWorkflow; return its ``complete(element, data)``."""
     bare = Bare(MINI, "mini", _mini_answer)
     bare.start({"daftar_unit": [{"unit": "U1"}], "putaran": 0, "periode": "2026-TW1"})  # start form defaults
-    return _loop(sizes, samples, lambda element, data: bare.complete(_element_pick(element), data, form=True))
+    return lambda element, data: bare.complete(_element_pick(element), data, form=True)
 
 
 def _element_pick(element: str) -> Callable[[list[Any]], Any]:
     return lambda ready: next(t for t in ready if t.task_spec.bpmn_id == element)
 
 
-def sopflow_loop(url: str, data_dir: Path, sizes: list[int], samples: int) -> dict[int, float]:
-    """Median seconds per command of the mini loop after each number of rounds, through the engine."""
+@contextmanager
+def sopflow_loop(url: str, data_dir: Path, durable: bool = True) -> Iterator[Complete]:
+    """Start the mini process through the engine; yield its ``complete(element, data)`` (durable: see SopflowCases)."""
     db = Database(url)
     prepare(db, wipe=True)
+    if not durable:
+        event.listen(db.engine, "connect", _no_flush_at_commit)
+        db.engine.dispose()
     engine = Engine(db, Settings(database_url=url, data_dir=data_dir))
     try:
         with mini_stubs():
@@ -397,30 +445,35 @@ def sopflow_loop(url: str, data_dir: Path, sizes: list[int], samples: int) -> di
                     CompleteUserTask(task["task_id"], actors[element], data)
                 ).open_tasks
 
-            return _loop(sizes, samples, complete)
+            yield complete
     finally:
         if not db.is_sqlite:
             empty_tables(db)
         db.dispose()
 
 
-def _loop(sizes: list[int], samples: int, complete: Callable[[str, dict[str, Any]], None]) -> dict[int, float]:
+def loop_medians(sizes: list[int], samples: int, runs: dict[str, Complete]) -> dict[str, dict[int, float]]:
+    """Median seconds per command of the loop after each number of rounds, per run.
+
+    The runs advance in lockstep, command by command, so a busy moment of the machine falls
+    on all of them alike.
+    """
     rounds = 0
-    medians = {}
+    timed: dict[str, dict[int, list[float]]] = {label: defaultdict(list) for label in runs}
     for size in sizes:
         while rounds < size:
             for element, _actor, data in LOOP_COMMANDS:
-                complete(element, data)
+                for complete in runs.values():
+                    complete(element, data)
             rounds += 1
-        timed = []
         for _ in range(samples):
             for element, _actor, data in LOOP_COMMANDS:
-                started = time.perf_counter()
-                complete(element, data)
-                timed.append(time.perf_counter() - started)
+                for label, complete in runs.items():
+                    started = time.perf_counter()
+                    complete(element, data)
+                    timed[label][size].append(time.perf_counter() - started)
             rounds += 1
-        medians[size] = statistics.median(timed)
-    return medians
+    return {label: {size: statistics.median(times) for size, times in per.items()} for label, per in timed.items()}
 
 
 # -- main ------------------------------------------------------------------------------------------
@@ -452,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loop-samples", type=int, default=5, help="loop rounds measured at each size (median)")
     parser.add_argument("--sizes", default="1,50,140", help="loop rounds before each measurement")
     parser.add_argument("--postgresql", action="store_true", help="also run on a scratch database of 127.0.0.1:5432")
+    parser.add_argument("--profile", metavar="FILE", help="profile the sopflow full cases (SQLite) into FILE")
     args = parser.parse_args(argv)
     sizes = sorted({int(n) for n in args.sizes.split(",")})
     configure_logging(level="WARNING")  # the engine's per-command log lines would be timed too
@@ -464,35 +518,75 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["SOFFICE"] = str(folder / "tanpa-libreoffice")
         print(f"{len(completions)} form submissions, {sum(map(len, recording.calls.values()))} handler calls")
         bare_engine = Bare(MONEV, script["process_id"], lambda operation, params: None)
-        bare_times = [bare_case(bare_engine, recording, start_data, completions) for _ in range(args.cases + 1)][1:]
-        bare = statistics.median(bare_times)
         engines = [("sqlite", f"sqlite:///{folder / 'floor.sqlite3'}")]
         if pg_url:
             engines.append(("postgresql", pg_url))
-        rows = [full_case(label, url, folder / label, recording, script, args.cases) for label, url in engines]
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiled = SopflowCases("sqlite", engines[0][1], folder / "sqlite", script)
+            with recording.replaying() as rewind:
+                for n in range(args.cases + 1):
+                    rewind()
+                    profiled.case(n, measured=n > 0, profiler=profiler)
+            profiled.close()
+            profiler.dump_stats(args.profile)
+            print(f"profile of {args.cases} sopflow full cases (SQLite) written to {args.profile}")
+            return 0
+        runs = [SopflowCases(label, url, folder / label, script) for label, url in engines]
+        runs.append(
+            SopflowCases("sqlite, no fsync", f"sqlite:///{folder / 'nosync.sqlite3'}", folder / "nosync", script, False)
+        )
+        bare_times = []
+        # bare and each database take turns case by case, so a busy moment of the machine
+        # falls on all of them alike; the first round warms caches and is not counted
+        with recording.replaying() as rewind:
+            for n in range(args.cases + 1):
+                seconds = bare_case(bare_engine, recording, start_data, completions)
+                if n:
+                    bare_times.append(seconds)
+                for run in runs:
+                    rewind()
+                    run.case(n, measured=n > 0)
+        for run in runs:
+            run.close()
+        bare = statistics.median(bare_times)
         print()
         print(f"full case (monev, {len(completions)} submissions, stub handlers), median of {args.cases}")
-        print(f"{'run':<34}{'per case':>12}{'ratio':>8}")
-        print(f"{'bare SpiffWorkflow':<34}{bare * 1000:>9.1f} ms{1:>8.2f}")
+        print(f"{'run':<44}{'per case':>12}{'ratio':>8}{'commits':>9}{'SQL':>7}")
+        print(f"{'bare SpiffWorkflow':<44}{bare * 1000:>9.1f} ms{1:>8.2f}{0:>9}{0:>7}")
         ratios = {}
-        for row in rows:
-            ratios[row["backend"]] = row["case"] / bare
-            name = f"sopflow {row['backend']}, claims excluded"
-            print(f"{name:<34}{row['case'] * 1000:>9.1f} ms{ratios[row['backend']]:>8.2f}")
-        for row in rows:
-            print(f"claim ({row['backend']}): median {row['claim'] * 1000:.2f} ms")
-        bare_loop_ms = bare_loop(sizes, args.loop_samples)
-        sop_loop_ms = sopflow_loop(
-            engines[0][1].replace("floor.sqlite3", "loop.sqlite3"), folder / "loop", sizes, args.loop_samples
-        )
+        for run in runs:
+            case_s = statistics.median(run.totals)
+            ratios[run.label] = case_s / bare
+            name = f"sopflow {run.label}, claims excluded"
+            commits, statements = statistics.median(run.commits_each), statistics.median(run.statements_each)
+            print(f"{name:<44}{case_s * 1000:>9.1f} ms{ratios[run.label]:>8.2f}{commits:>9.0f}{statements:>7.0f}")
+        print("(no fsync: a diagnostic, SQLite's PRAGMA synchronous=OFF; sopflow itself always commits durably)")
+        for run in runs[:-1]:
+            print(f"claim ({run.label}): median {statistics.median(run.claim_each) * 1000:.2f} ms")
+        loop_url = engines[0][1].replace("floor.sqlite3", "loop.sqlite3")
+        nosync_url = engines[0][1].replace("floor.sqlite3", "loop-nosync.sqlite3")
+        with (
+            sopflow_loop(loop_url, folder / "loop") as sopflow_complete,
+            sopflow_loop(nosync_url, folder / "loop-nosync", durable=False) as nosync_complete,
+        ):
+            medians = loop_medians(
+                sizes,
+                args.loop_samples,
+                {"bare": bare_loop(), "sopflow": sopflow_complete, "nosync": nosync_complete},
+            )
+        bare_loop_ms, sop_loop_ms, nosync_ms = medians["bare"], medians["sopflow"], medians["nosync"]
         print()
         print(f"loop (mini process), median per command of {args.loop_samples} rounds")
-        print(f"{'rounds':>8}{'bare':>12}{'sopflow':>12}{'ratio':>8}")
+        print(f"{'rounds':>8}{'bare':>12}{'sopflow':>12}{'ratio':>8}{'no fsync':>12}{'ratio':>8}")
         loop_ratios = []
         for size in sizes:
             ratio = sop_loop_ms[size] / bare_loop_ms[size]
             loop_ratios.append(ratio)
-            print(f"{size:>8}{bare_loop_ms[size] * 1000:>9.2f} ms{sop_loop_ms[size] * 1000:>9.2f} ms{ratio:>8.2f}")
+            print(
+                f"{size:>8}{bare_loop_ms[size] * 1000:>9.2f} ms{sop_loop_ms[size] * 1000:>9.2f} ms{ratio:>8.2f}"
+                f"{nosync_ms[size] * 1000:>9.2f} ms{nosync_ms[size] / bare_loop_ms[size]:>8.2f}"
+            )
     pg = f"{ratios['postgresql']:.2f}" if "postgresql" in ratios else "na"
     print()
     print(f"floor-ratio sqlite={ratios['sqlite']:.2f} postgresql={pg} loop-max={max(loop_ratios):.2f}")
