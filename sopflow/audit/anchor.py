@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, bindparam, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from sopflow.audit.chain import DAMAGED, ChainReport, decode_data, genesis
@@ -44,36 +44,41 @@ _EVENT_COLUMNS = (
 )
 
 
-def lock_head(session: Session, case_id: str) -> tuple[AuditHead | None, int, str]:
-    """Return the case's anchor (locked ``FOR UPDATE`` on PostgreSQL), its seq and head hash.
+def lock_head(session: Session, case_id: str) -> tuple[bool, int, str]:
+    """Return whether the case has an anchor (locked ``FOR UPDATE`` on PostgreSQL), its seq and head hash.
 
     Without an anchor (a case whose first events are being written) the last stored event
-    is used, or the genesis value for a new case.
+    is used, or the genesis value for a new case. Plain rows, not ORM objects: this runs in
+    every command, and the anchor is only read here and moved by :func:`advance_head`.
     """
-    head = session.execute(
-        select(AuditHead)
-        .where(AuditHead.case_id == case_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    head = session.execute(_HEAD_FOR_UPDATE, {"case_id": case_id}).first()
     if head is not None:
-        return head, head.seq, head.hash
+        return True, head.seq, head.hash
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash)
         .where(AuditEvent.case_id == case_id)
         .order_by(AuditEvent.seq.desc())
         .limit(1)
     ).first()
-    return None, *((last[0], last[1]) if last else (0, genesis(case_id)))
+    return False, *((last[0], last[1]) if last else (0, genesis(case_id)))
 
 
-def advance_head(session: Session, head: AuditHead | None, case_id: str, seq: int, digest: str, now: datetime) -> None:
-    """Move (or create) the case's anchor to ``seq``/``digest``; flush, no commit."""
-    if head is None:
-        session.add(AuditHead(case_id=case_id, seq=seq, hash=digest, updated_at=now))
+def advance_head(session: Session, exists: bool, case_id: str, seq: int, digest: str, now: datetime) -> None:
+    """Move (or create) the case's anchor to ``seq``/``digest``; no commit."""
+    if exists:
+        session.execute(_HEAD_UPDATE, {"anchor_case": case_id, "new_seq": seq, "new_hash": digest, "at": now})
     else:
-        head.seq, head.hash, head.updated_at = seq, digest, now
-    session.flush()
+        session.execute(insert(AuditHead), {"case_id": case_id, "seq": seq, "hash": digest, "updated_at": now})
+
+
+_HEAD_FOR_UPDATE = (
+    select(AuditHead.seq, AuditHead.hash).where(AuditHead.case_id == bindparam("case_id")).with_for_update()
+)
+_HEAD_UPDATE = (
+    update(AuditHead)
+    .where(AuditHead.case_id == bindparam("anchor_case"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"), updated_at=bindparam("at"))
+)
 
 
 def event_rows(session: Session, case_id: str | None = None) -> Iterator[dict[str, Any]]:

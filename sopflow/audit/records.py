@@ -77,7 +77,7 @@ class AuditLog:
         """Append the records to the case's events and move its anchor (call under the case lock); flush, no commit."""
         if not self.records:
             return []
-        head, seq, prev = lock_head(session, case_id)
+        anchored, seq, prev = lock_head(session, case_id)
         rows = []
         for rec in self.records:
             seq += 1
@@ -97,6 +97,6 @@ class AuditLog:
         session.flush()  # whatever the command changed goes first, as before
         # one multi-row INSERT (executemany), not one INSERT ... RETURNING per event
         session.execute(insert(AuditEvent), rows)
-        advance_head(session, head, case_id, seq, prev, self.now)
+        advance_head(session, anchored, case_id, seq, prev, self.now)
         self.records.clear()
         return [AuditEvent(**row) for row in rows]  # transient copies: seq and hash, no ids

@@ -139,7 +139,7 @@ def version_for_run(session: Session, version_id: int) -> ProcessVersion:
     what they build from it by id and hash: decoding its forms JSON every command cost more
     than the command's own SQL.
     """
-    return session.get_one(ProcessVersion, version_id, options=[defer(column) for column in _VERSION_BULK])
+    return session.get_one(ProcessVersion, version_id, options=_VERSION_BULK_DEFERRED)
 
 
 _VERSION_BULK = (
@@ -149,6 +149,8 @@ _VERSION_BULK = (
     ProcessVersion.forms,
     ProcessVersion.config,
 )
+#: built once: constructing loader options per command showed in the profile
+_VERSION_BULK_DEFERRED = [defer(column) for column in _VERSION_BULK]
 
 
 def case_id_of_task(session: Session, task_id: str) -> str:
