@@ -68,15 +68,17 @@ def advance_head(session: Session, exists: bool, case_id: str, seq: int, digest:
     if exists:
         session.execute(_HEAD_UPDATE, {"anchor_case": case_id, "new_seq": seq, "new_hash": digest, "at": now})
     else:
-        session.execute(insert(AuditHead), {"case_id": case_id, "seq": seq, "hash": digest, "updated_at": now})
+        values = {"case_id": case_id, "seq": seq, "hash": digest, "updated_at": now}
+        session.execute(insert(AuditHead.__table__), values)
 
 
 _HEAD_FOR_UPDATE = (
     select(AuditHead.seq, AuditHead.hash).where(AuditHead.case_id == bindparam("case_id")).with_for_update()
 )
+# on the table, not the ORM entity: an ORM UPDATE first looks for the rows among loaded objects
 _HEAD_UPDATE = (
-    update(AuditHead)
-    .where(AuditHead.case_id == bindparam("anchor_case"))
+    update(AuditHead.__table__)
+    .where(AuditHead.__table__.c.case_id == bindparam("anchor_case"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"), updated_at=bindparam("at"))
 )
 

@@ -95,8 +95,9 @@ class AuditLog:
             rows.append({**fields, "prev_hash": prev, "hash": digest})
             prev = digest
         session.flush()  # whatever the command changed goes first, as before
-        # one multi-row INSERT (executemany), not one INSERT ... RETURNING per event
-        session.execute(insert(AuditEvent), rows)
+        # one multi-row INSERT (executemany) on the table: no INSERT ... RETURNING per event, and
+        # none of the ORM's bulk machinery (the events are never loaded as objects here)
+        session.execute(insert(AuditEvent.__table__), rows)
         advance_head(session, anchored, case_id, seq, prev, self.now)
         self.records.clear()
         return [AuditEvent(**row) for row in rows]  # transient copies: seq and hash, no ids

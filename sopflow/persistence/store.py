@@ -28,6 +28,12 @@ _LOCK_CASE_VERSION = select(Case.version).where(Case.id == bindparam("case_id"))
 _CASE_OF_TASK = select(HumanTask.case_id).where(HumanTask.id == bindparam("task_id"))
 _OPEN_TASK_ROWS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "ready")
 _USER = select(User).where(User.username == bindparam("username"))
+# on the table: the commands that use it never load the case as an object (no ORM synchronisation)
+_SET_CASE_VERSION = (
+    update(Case.__table__)
+    .where(Case.__table__.c.id == bindparam("case_id"))
+    .values(version=bindparam("new_version"), updated_at=bindparam("at"))
+)
 
 
 def publish_version(
@@ -136,7 +142,7 @@ def lock_case_version(session: Session, case_id: str) -> int:
 
 def set_case_version(session: Session, case_id: str, version: int, now: datetime) -> None:
     """Move a locked case's version on (readers holding the old one see it changed)."""
-    session.execute(update(Case).where(Case.id == case_id).values(version=version, updated_at=now))
+    session.execute(_SET_CASE_VERSION, {"case_id": case_id, "new_version": version, "at": now})
 
 
 def version_for_run(session: Session, version_id: int) -> ProcessVersion:
