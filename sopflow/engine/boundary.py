@@ -57,6 +57,7 @@ from sopflow.settings import Settings
 from sopflow.signing.commands import SigningCommands, refuse_form_completion
 
 T = TypeVar("T")
+_WITHOUT_STATE = [defer(Case.state)]
 STALE_RETRIES = 3
 
 
@@ -347,7 +348,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
     def case_outcome(self, case_id: str) -> CaseOutcome:
         """Return the case's current status, open tasks, failure and open jobs."""
         with self.db.reading() as session:
-            case = session.get(Case, case_id, options=[defer(Case.state)])  # the outcome never reads the state
+            case = session.get(Case, case_id, options=_WITHOUT_STATE)  # the outcome never reads the state
             if case is None:
                 raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
             return _outcome(session, case)

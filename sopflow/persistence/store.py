@@ -8,7 +8,7 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from sopflow.engine.files import RecordedFile
@@ -271,17 +271,21 @@ def count_rows(session: Session, model: Any, **where: Any) -> int:
 def add_snapshot(
     session: Session, case_id: str, seq: int, state: str, now: datetime, summary: dict[str, Any] | None = None
 ) -> None:
-    """Keep the workflow state after a command (zlib-compressed) under the command's last event."""
+    """Keep the workflow state after a command (zlib-compressed) under the command's last event.
+
+    Written on the table (no ORM object): a snapshot is never read back in the command that makes it.
+    """
     raw = state.encode("utf-8")
-    session.add(
-        CaseSnapshot(
-            case_id=case_id,
-            seq=seq,
-            state_sha256=hashlib.sha256(raw).hexdigest(),
-            state_zlib=zlib.compress(raw, SNAPSHOT_ZLIB_LEVEL),
-            summary=summary,
-            created_at=now,
-        )
+    session.execute(
+        insert(CaseSnapshot.__table__),
+        {
+            "case_id": case_id,
+            "seq": seq,
+            "state_sha256": hashlib.sha256(raw).hexdigest(),
+            "state_zlib": zlib.compress(raw, SNAPSHOT_ZLIB_LEVEL),
+            "summary": summary,
+            "created_at": now,
+        },
     )
 
 
