@@ -185,8 +185,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
     def _claim(self, task_id: str, actor: str, claim: bool) -> dict[str, Any]:
         # one short transaction: no workflow restore, the case row locked without its state
         with self.db.unit_of_work() as session:
-            case_id = store.case_id_of_task(session, task_id)
-            old_version = store.lock_case_version(session, case_id)
+            case_id, old_version = store.lock_case_version_of_task(session, task_id)
             row = store.task_row(session, task_id)  # read after the lock: current
             user = store.user(session, actor)
             authz.check_may_act(user, row)
@@ -228,7 +227,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
 
     def _complete(self, cmd: CompleteUserTask) -> CaseOutcome:
         with self._command() as session:
-            case = store.lock_case(session, store.case_id_of_task(session, cmd.task_id))
+            case = store.lock_case_of_task(session, cmd.task_id)
             row = store.task_row(session, cmd.task_id)  # read after the lock: current
             user = store.user(session, cmd.actor)
             authz.check_may_act(user, row)
@@ -260,9 +259,8 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
         PermissionDenied, NotAssignee (target not in lane/unit), TaskNotReady.
         """
         with self.db.unit_of_work() as session:
-            case = store.lock_case(session, store.task_row(session, cmd.task_id).case_id)
-            row = store.task_row(session, cmd.task_id)
-            session.refresh(row)
+            case = store.lock_case_of_task(session, cmd.task_id)
+            row = store.task_row(session, cmd.task_id)  # read after the lock: current
             actor = store.user(session, cmd.actor)
             authz.check_may_reassign(actor, row)
             target = store.user(session, cmd.to_user)

@@ -24,8 +24,13 @@ SNAPSHOT_ZLIB_LEVEL = 1
 
 # The lookups every command makes, built once (building a statement per call showed in the profile).
 _LOCK_CASE = select(Case).where(Case.id == bindparam("case_id")).options(defer(Case.state)).with_for_update()
-_LOCK_CASE_VERSION = select(Case.version).where(Case.id == bindparam("case_id")).with_for_update()
 _CASE_OF_TASK = select(HumanTask.case_id).where(HumanTask.id == bindparam("task_id"))
+_LOCK_CASE_OF_TASK = (
+    select(Case).where(Case.id == _CASE_OF_TASK.scalar_subquery()).options(defer(Case.state)).with_for_update(of=Case)
+)
+_LOCK_CASE_VERSION_OF_TASK = (
+    select(Case.id, Case.version).where(Case.id == _CASE_OF_TASK.scalar_subquery()).with_for_update(of=Case)
+)
 _OPEN_TASK_ROWS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "ready")
 _USER = select(User).where(User.username == bindparam("username"))
 # on the table: the commands that use it never load the case as an object (no ORM synchronisation)
@@ -132,14 +137,6 @@ def lock_case(session: Session, case_id: str) -> Case:
     return case
 
 
-def lock_case_version(session: Session, case_id: str) -> int:
-    """Lock the case row without loading it and return its version (commands that leave the workflow alone)."""
-    version = session.scalar(_LOCK_CASE_VERSION, {"case_id": case_id})
-    if version is None:
-        raise NotFound(f"Kasus {case_id} tidak ditemukan.", case=case_id)
-    return version
-
-
 def set_case_version(session: Session, case_id: str, version: int, now: datetime) -> None:
     """Move a locked case's version on (readers holding the old one see it changed)."""
     session.execute(_SET_CASE_VERSION, {"case_id": case_id, "new_version": version, "at": now})
@@ -166,12 +163,23 @@ _VERSION_BULK = (
 _VERSION_BULK_DEFERRED = [defer(column) for column in _VERSION_BULK]
 
 
-def case_id_of_task(session: Session, task_id: str) -> str:
-    """Return the case of a projection row (the row itself is read after the case is locked)."""
-    case_id = session.scalar(_CASE_OF_TASK, {"task_id": task_id})
-    if case_id is None:
+def lock_case_of_task(session: Session, task_id: str) -> Case:
+    """Lock and load (without its state) the case a task belongs to, in one statement; raise NotFound.
+
+    The task's own row is not loaded here: the caller reads it after the lock, so it is current.
+    """
+    case = session.scalar(_LOCK_CASE_OF_TASK, {"task_id": task_id})
+    if case is None:
         raise NotFound(f"Tugas {task_id} tidak ditemukan.", task=task_id)
-    return case_id
+    return case
+
+
+def lock_case_version_of_task(session: Session, task_id: str) -> tuple[str, int]:
+    """Lock the case a task belongs to without loading it; return its id and version (or raise NotFound)."""
+    found = session.execute(_LOCK_CASE_VERSION_OF_TASK, {"task_id": task_id}).first()
+    if found is None:
+        raise NotFound(f"Tugas {task_id} tidak ditemukan.", task=task_id)
+    return found[0], found[1]
 
 
 def task_row(session: Session, task_id: str) -> HumanTask:

@@ -198,9 +198,8 @@ class SigningCommands:
         from sopflow.engine.case_run import CaseRun
 
         with self._command() as session:
-            case = store.lock_case(session, store.task_row(session, cmd.task_id).case_id)
-            row = store.task_row(session, cmd.task_id)
-            session.refresh(row)
+            case = store.lock_case_of_task(session, cmd.task_id)
+            row = store.task_row(session, cmd.task_id)  # read after the lock: current
             user = store.user(session, cmd.actor)
             authz.check_may_act(user, row)
             if row.state != "ready":
