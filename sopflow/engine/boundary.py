@@ -248,8 +248,8 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
             run.advance(defer_services=True)
             run.save(session)
             self._defer_service_steps(session, run, user.username)
-            case_id = case.id
-        return self.case_outcome(case_id)
+            case_id, settled = case.id, self._settled_outcome(session, case)
+        return settled or self.case_outcome(case_id)
 
     @logged_command
     def reassign_task(self, cmd: ReassignTask) -> dict[str, Any]:
@@ -340,8 +340,17 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
             run.advance(defer_services=True)
             run.save(session)
             self._defer_service_steps(session, run, user.username)
-            case_id = case.id
-        return self.case_outcome(case_id)
+            case_id, settled = case.id, self._settled_outcome(session, case)
+        return settled or self.case_outcome(case_id)
+
+    @staticmethod
+    def _settled_outcome(session: Session, case: Case) -> CaseOutcome | None:
+        """The outcome as this transaction leaves the case, when nothing will run after its commit.
+
+        A command that recorded jobs returns None: an in-process job may move the case on
+        right after commit, so the outcome is read afterwards (:meth:`case_outcome`).
+        """
+        return None if outbox.jobs_recorded(session) else _outcome(session, case)
 
     def case_outcome(self, case_id: str) -> CaseOutcome:
         """Return the case's current status, open tasks, failure and open jobs."""

@@ -38,6 +38,11 @@ def command_transaction(db: Database, dispatch: Callable[[list[str]], None]) -> 
         dispatch(pending)
 
 
+def jobs_recorded(session: Session) -> bool:
+    """Tell whether this command transaction has recorded jobs (they run, or are sent, after commit)."""
+    return bool(session.info.get(_PENDING_KEY))
+
+
 def add_job(
     session: Session,
     kind: str,
