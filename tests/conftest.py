@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -166,7 +167,24 @@ def _played_demo(tmp_path_factory: pytest.TempPathFactory, _pg_database: Databas
         db.upgrade()
     settings = Settings(database_url=db.url, data_dir=folder / "data")
     lines: list[str] = []
-    result = run_demo(Engine(db, settings), load_script(DEMO_SCRIPT), folder / "out", say=lines.append)
+    played: dict[str, Any] = {}
+
+    def play() -> None:
+        try:
+            played["result"] = run_demo(
+                Engine(db, settings), load_script(DEMO_SCRIPT), folder / "out", say=lines.append
+            )
+        except BaseException as exc:  # re-raised in the test's thread
+            played["error"] = exc
+
+    # In its own thread: a browser test may be the first to ask for it, and Playwright's sync API
+    # keeps an event loop running in the test's thread (the demo's PDF signing starts its own).
+    player = threading.Thread(target=play, name="played-demo")
+    player.start()
+    player.join()
+    if "error" in played:
+        raise played["error"]
+    result: DemoResult = played["result"]
     with db.engine.connect() as conn:
         rows = {
             table.name: [dict(row._mapping) for row in conn.execute(select(table))]
