@@ -27,6 +27,7 @@ from sqlalchemy import URL, Integer, create_engine, func, insert, make_url, sele
 from sqlalchemy.pool import NullPool
 
 from sopflow import Database, Engine, Settings
+from sopflow.access import users
 from sopflow.access.users import add_user
 from sopflow.demo import DemoResult, load_script, run_demo
 from sopflow.persistence.models import Base
@@ -36,6 +37,29 @@ from tests.api_contract import ContractClient
 DEMO_SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
 
 PG_URL = os.environ.get("DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_scrypt_hash_per_password() -> Iterator[None]:
+    """Within one test process, each password is scrypt-hashed once and its hash reused.
+
+    A hash costs ~50 ms of CPU on purpose, and fixtures create the same accounts with the same
+    password for hundreds of tests (the eleven demo accounts alone are ~0.5 s a test). The reused
+    value is a real salted scrypt hash of that password: signing in still verifies it with the
+    full scrypt work; only accounts sharing a password share its salt.
+    """
+    real = users.hash_password
+    made: dict[str, str] = {}
+
+    def hash_once(password: str) -> str:
+        if password not in made:
+            made[password] = real(password)
+        return made[password]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(users, "hash_password", hash_once)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)
