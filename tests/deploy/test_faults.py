@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sopflow import ClaimTask, CompleteUserTask, Database, Engine, Settings, StartInstance
 from sopflow.demo import ensure_users, load_script, script_process_file
 from sopflow.settings import PROJECT_ROOT
+from tests.conftest import PlayedDemo
 from tests.deploy.servers import PgCluster, RedisServer, alive, pg_cluster, redis_server, shared_database, socket_owner
 from tests.deploy.topology import (
     SCRIPT_PATH,
@@ -57,15 +58,16 @@ class Deployment:
     cluster: PgCluster
     redis: RedisServer
     url: str  # the database, for the test's own psycopg connections
+    baseline: dict[str, Any]  # the end state of an undisturbed run
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def deployment(tmp_path_factory: pytest.TempPathFactory, _played_demo: PlayedDemo) -> Iterator[Deployment]:
     folder = Path(tmp_path_factory.mktemp("faults"))
     with pg_cluster("sopflow") as cluster, redis_server(folder / "redis") as redis:
         url = cluster.url("sopflow")
         with topology(url, redis.url, folder) as topo:
-            yield Deployment(topo, cluster, redis, url)
+            yield Deployment(topo, cluster, redis, url, baseline_state(_played_demo))
 
 
 def _until(what: str, probe: Any, timeout: float = 60.0, poll: float = 0.01) -> Any:
@@ -82,7 +84,7 @@ def _finish(deployment: Deployment, player: Player) -> None:
     """Play the rest of the script, then check the end state, the audit chain and the processes."""
     player.settle()
     player.play()
-    assert end_state(deployment.topo.db, player.case_id, player.periode) == baseline_state()
+    assert end_state(deployment.topo.db, player.case_id, player.periode) == deployment.baseline
     deployment.topo.audit_verify()
     deployment.topo.assert_running()
 
