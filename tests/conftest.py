@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import URL, Integer, create_engine, func, insert, make_url, select, text
 from sqlalchemy.pool import NullPool
 
@@ -90,6 +92,42 @@ def _one_scrypt_hash_per_password() -> Iterator[None]:
 
     patch = pytest.MonkeyPatch()
     patch.setattr(users, "hash_password", hash_once)
+    yield
+    patch.undo()
+
+
+class _SharedTemplateCode(BytecodeCache):
+    """Jinja's compiled templates kept in memory for every app of the test process."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])  # ignored if the source changed
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _templates_compiled_once() -> Iterator[None]:
+    """Every Flask app of the test process shares one Jinja bytecode cache.
+
+    Tests make a new app each (create_app), and each app's Jinja environment compiled every
+    template it rendered again (~10% of a web test's CPU). Jinja's own bytecode cache is keyed by
+    template and checked against its source; the apps all configure Jinja alike.
+    """
+    shared = _SharedTemplateCode()
+    make_environment = Flask.create_jinja_environment
+
+    def environment_with_shared_code(app: Flask) -> Any:
+        environment = make_environment(app)
+        environment.bytecode_cache = shared
+        return environment
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(Flask, "create_jinja_environment", environment_with_shared_code)
     yield
     patch.undo()
 
