@@ -74,9 +74,11 @@ screens: install chromium libreoffice
 # On TEST_WORKERS processes (pytest-xdist; `auto`: one per core), a test module at a time per
 # worker (loadscope): a module-scoped fixture (a deployment, a played year) is built once.
 # (loadgroup would balance finer, but xdist 3.8 cannot set its group ids under pytest 9.)
+# Modules go out in collection order, the longest first (tests/conftest.py LONGEST_FIRST), not
+# xdist's default of most tests first: the workers then end close together.
 TEST_WORKERS ?= auto
 test: lint chromium identity-servers libreoffice
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # After a dependency change in pyproject.toml: resolve afresh in a scratch venv and pin the result.
 constraints:

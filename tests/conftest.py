@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -22,10 +23,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import URL, Integer, create_engine, func, insert, make_url, select, text
 from sqlalchemy.pool import NullPool
 
 from sopflow import Database, Engine, Settings
+from sopflow.access import users
 from sopflow.access.users import add_user
 from sopflow.demo import DemoResult, load_script, run_demo
 from sopflow.persistence.models import Base
@@ -35,6 +39,97 @@ from tests.api_contract import ContractClient
 DEMO_SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
 
 PG_URL = os.environ.get("DATABASE_URL", "")
+
+
+#: The longest test modules, longest first (seconds of one worker in a `make test` run, measured).
+#: xdist's loadscope hands whole modules out in collection order: started first, they end early and
+#: the short modules fill in beside them, so the two workers finish close together. (Its default
+#: order, most tests first, left these few-test modules for the end: the Makefile turns it off.)
+LONGEST_FIRST = (
+    "tests/deploy/test_faults.py",  # ~75 s
+    "tests/browser/test_diagrams.py",  # ~70 s
+    "tests/browser/test_accessibility.py",  # ~40 s
+    "tests/deploy/test_packaging.py",  # ~40 s
+    "tests/deploy/test_topology.py",  # ~40 s
+    "tests/browser/test_full_case_in_browser.py",  # ~35 s
+    "tests/processes/test_evaluasi_kinerja.py",  # ~30 s
+    "tests/security/test_headers.py",  # ~25 s
+    "tests/test_typing.py",  # ~20 s
+    "tests/webapp/test_api.py",  # ~20 s
+    "tests/plugins/test_new_sop.py",  # ~15 s
+    "tests/documents/test_signing_pages.py",  # ~14 s
+    "tests/webapp/test_inbox.py",  # ~12 s
+    "tests/jobs/test_schedulers.py",  # ~12 s
+    "tests/documents/test_demo_signing.py",  # ~11 s
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist, run the modules of LONGEST_FIRST first (stable: the rest keep their order)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_scrypt_hash_per_password() -> Iterator[None]:
+    """Within one test process, each password is scrypt-hashed once and its hash reused.
+
+    A hash costs ~50 ms of CPU on purpose, and fixtures create the same accounts with the same
+    password for hundreds of tests (the eleven demo accounts alone are ~0.5 s a test). The reused
+    value is a real salted scrypt hash of that password: signing in still verifies it with the
+    full scrypt work; only accounts sharing a password share its salt.
+    """
+    real = users.hash_password
+    made: dict[str, str] = {}
+
+    def hash_once(password: str) -> str:
+        if password not in made:
+            made[password] = real(password)
+        return made[password]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(users, "hash_password", hash_once)
+    yield
+    patch.undo()
+
+
+class _SharedTemplateCode(BytecodeCache):
+    """Jinja's compiled templates kept in memory for every app of the test process."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])  # ignored if the source changed
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _templates_compiled_once() -> Iterator[None]:
+    """Every Flask app of the test process shares one Jinja bytecode cache.
+
+    Tests make a new app each (create_app), and each app's Jinja environment compiled every
+    template it rendered again (~10% of a web test's CPU). Jinja's own bytecode cache is keyed by
+    template and checked against its source; the apps all configure Jinja alike.
+    """
+    shared = _SharedTemplateCode()
+    make_environment = Flask.create_jinja_environment
+
+    def environment_with_shared_code(app: Flask) -> Any:
+        environment = make_environment(app)
+        environment.bytecode_cache = shared
+        return environment
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(Flask, "create_jinja_environment", environment_with_shared_code)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)
@@ -166,7 +261,24 @@ def _played_demo(tmp_path_factory: pytest.TempPathFactory, _pg_database: Databas
         db.upgrade()
     settings = Settings(database_url=db.url, data_dir=folder / "data")
     lines: list[str] = []
-    result = run_demo(Engine(db, settings), load_script(DEMO_SCRIPT), folder / "out", say=lines.append)
+    played: dict[str, Any] = {}
+
+    def play() -> None:
+        try:
+            played["result"] = run_demo(
+                Engine(db, settings), load_script(DEMO_SCRIPT), folder / "out", say=lines.append
+            )
+        except BaseException as exc:  # re-raised in the test's thread
+            played["error"] = exc
+
+    # In its own thread: a browser test may be the first to ask for it, and Playwright's sync API
+    # keeps an event loop running in the test's thread (the demo's PDF signing starts its own).
+    player = threading.Thread(target=play, name="played-demo")
+    player.start()
+    player.join()
+    if "error" in played:
+        raise played["error"]
+    result: DemoResult = played["result"]
     with db.engine.connect() as conn:
         rows = {
             table.name: [dict(row._mapping) for row in conn.execute(select(table))]

@@ -11,7 +11,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -22,6 +22,9 @@ from sopflow import Engine, Settings
 from sopflow.demo import ensure_users, load_script
 from sopflow.settings import PROJECT_ROOT
 from webapp import create_app
+
+if TYPE_CHECKING:
+    from tests.conftest import PlayedDemo
 
 SCRIPT = PROJECT_ROOT / "samples" / "monev_kinerja" / "demo.json"
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
@@ -54,6 +57,24 @@ def live_app(engine: Engine, settings: Settings) -> Iterator[LiveApp]:
         thread.join(timeout=10)
         server.server_close()
         app.extensions["sopflow"].db.dispose()
+
+
+@dataclass(frozen=True)
+class PlayedApp:
+    """The live app serving a copy of the session's played demo quarter (finished 2026-TW3, open 2026-TW4)."""
+
+    live: LiveApp
+    demo: PlayedDemo
+
+
+@pytest.fixture
+def played_app(played_demo: PlayedDemo, live_app: LiveApp) -> PlayedApp:
+    """The demo's rows are copied in before ``live_app`` serves them: milliseconds instead of a live play.
+
+    A test asks for this fixture before ``live_app`` or ``page`` (the copy must come first: it
+    inserts the demo's users and process version, which ``live_app`` then finds and reuses).
+    """
+    return PlayedApp(live_app, played_demo)
 
 
 @pytest.fixture

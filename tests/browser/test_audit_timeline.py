@@ -3,7 +3,8 @@
 The event list of a page scrolls inside its own frame (no horizontal overflow of its card or of
 the page, never taller than the window); a link naming an event only by its fragment
 (``#event-<seq>``) opens the page holding it; the filters form keeps its values in the URL.
-Uses the live app, browser fixtures of tests/browser/conftest.py.
+The demo quarter is a copy of the session's played one (``played_app``). Uses the live app, browser
+fixtures of tests/browser/conftest.py.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from playwright.sync_api import Browser, expect
 
 from sopflow.demo import DEMO_PASSWORD
 from sopflow.queries.inbox import timeline_for_case
-from tests.browser.conftest import SCREENSHOTS, TIMEOUT_MS, LiveApp
-from tests.browser.test_diagrams import play_demo
+from tests.browser.conftest import SCREENSHOTS, TIMEOUT_MS, PlayedApp
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")
 
@@ -34,8 +34,8 @@ FITS = """() => {
 
 
 @pytest.mark.parametrize("size", ((1366, 768), (1920, 1080)), ids=lambda s: f"{s[0]}x{s[1]}")
-def test_timeline_fits_the_window_pages_and_follows_permalinks(browser: Browser, live_app: LiveApp, tmp_path, size):
-    result = play_demo(live_app, tmp_path)
+def test_timeline_fits_the_window_pages_and_follows_permalinks(browser: Browser, played_app: PlayedApp, size):
+    live_app, result = played_app.live, played_app.demo.result
     with live_app.engine.db.reading() as session:
         events = timeline_for_case(session, result.case_id)
     assert len(events) > 50

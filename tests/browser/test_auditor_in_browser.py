@@ -1,8 +1,9 @@
 """The Inspektorat audits a finished case in a real browser: timeline, stepping through events, a past moment.
 
-The demo quarter is played through the engine (``sopflow.demo.run_demo``); the auditor then
-signs in, opens the case from /audit, steps through the events with the links and the arrow
-keys, and opens past moments whose diagram highlights differ (read from the bpmn-js SVG).
+The demo quarter is played through the engine (``sopflow.demo.run_demo``, once per session; the
+test serves a copy of it: ``played_app``); the auditor then signs in, opens the case from /audit,
+steps through the events with the links and the arrow keys, and opens past moments whose diagram
+highlights differ (read from the bpmn-js SVG).
 Uses the live app, browser and page fixtures of tests/browser/conftest.py.
 """
 
@@ -12,20 +13,20 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from sopflow.demo import DEMO_PASSWORD, load_script, run_demo
+from sopflow.demo import DEMO_PASSWORD
 from sopflow.queries.inbox import timeline_for_case
-from tests.browser.conftest import SCREENSHOTS, SCRIPT, LiveApp
+from tests.browser.conftest import SCREENSHOTS, PlayedApp
 
 PERIODE = "2026-TW3"
 MARKED = "(marker) => Array.from(document.querySelectorAll('#diagram g.djs-element.' + marker))" \
          ".map((node) => node.getAttribute('data-element-id')).sort()"  # fmt: skip
 
 
-def finished_case(live_app: LiveApp, tmp_path: Any) -> tuple[str, list[dict[str, Any]]]:
-    """Play the whole demo quarter; return the finished case's id and its events."""
-    result = run_demo(live_app.engine, load_script(SCRIPT), tmp_path / "demo-out", say=lambda line: None)
-    with live_app.engine.db.reading() as session:
-        return result.case_id, timeline_for_case(session, result.case_id)
+def finished_case(app: PlayedApp) -> tuple[str, list[dict[str, Any]]]:
+    """The played demo quarter's finished case: its id and its events."""
+    case_id = app.demo.result.case_id
+    with app.live.engine.db.reading() as session:
+        return case_id, timeline_for_case(session, case_id)
 
 
 def sign_in(page: Page, username: str) -> None:
@@ -47,8 +48,8 @@ def current_seq(page: Page) -> int:
     return int(page.get_by_test_id("moment-event").get_attribute("data-seq"))
 
 
-def test_auditor_steps_through_a_finished_case_and_sees_past_moments(page: Page, live_app: LiveApp, tmp_path):
-    case_id, events = finished_case(live_app, tmp_path)
+def test_auditor_steps_through_a_finished_case_and_sees_past_moments(played_app: PlayedApp, page: Page):
+    case_id, events = finished_case(played_app)
     sign_in(page, "inspektorat")
     expect(page.get_by_test_id("read-only-badge")).to_be_visible()
 

@@ -21,10 +21,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
-from sopflow.demo import DEMO_PASSWORD, load_script, run_demo
+from sopflow.demo import DEMO_PASSWORD
 from sopflow.queries.inbox import cases, timeline_for_case
 from sopflow.settings import PROJECT_ROOT
-from tests.browser.conftest import SCRIPT, TIMEOUT_MS, LiveApp
+from tests.browser.conftest import TIMEOUT_MS, PlayedApp
 from webapp import create_app
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")
@@ -61,29 +61,9 @@ READ = """(el) => {
 }"""
 
 
-def play_demo(live_app: LiveApp, tmp_path: Path) -> Any:
-    """Play the demo quarter in its own thread: Playwright's sync API keeps an event loop running in this one,
-    and the demo's PDF signing starts its own (``asyncio.run``)."""
-    outcome: dict[str, Any] = {}
-
-    def play() -> None:
-        try:
-            script = load_script(SCRIPT)
-            outcome["result"] = run_demo(live_app.engine, script, tmp_path / "demo-out", say=lambda _: None)
-        except BaseException as exc:  # re-raised in the test's thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=play, name="demo")
-    worker.start()
-    worker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
-
-
-def prepare(live_app: LiveApp, tmp_path: Path) -> dict[str, str]:
-    """Play the demo quarter, publish a second version; return the pages that show a diagram."""
-    result = play_demo(live_app, tmp_path)
+def prepare(app: PlayedApp, tmp_path: Path) -> dict[str, str]:
+    """The played demo quarter with a second version published; return the pages that show a diagram."""
+    live_app, result = app.live, app.demo.result
     original = PROJECT_ROOT / live_app.script["process_file"]
     folder = shutil.copytree(original.parent, tmp_path / "proses")  # the BPMN with its forms and templates
     changed = folder / original.name
@@ -138,9 +118,10 @@ def scale_of(diagram: Any) -> float:
 
 
 def test_every_diagram_page_draws_readable_diagrams_20_times_at_both_sizes(
-    browser: Browser, live_app: LiveApp, tmp_path
+    browser: Browser, played_app: PlayedApp, tmp_path
 ):
-    pages = prepare(live_app, tmp_path)
+    live_app = played_app.live
+    pages = prepare(played_app, tmp_path)
     drawn = 0
     for width, height in SIZES:
         context = browser.new_context(
@@ -163,8 +144,9 @@ def test_every_diagram_page_draws_readable_diagrams_20_times_at_both_sizes(
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_zoom_buttons_wheel_drag_and_fit(browser: Browser, live_app: LiveApp, tmp_path, size):
-    pages = prepare(live_app, tmp_path)
+def test_zoom_buttons_wheel_drag_and_fit(browser: Browser, played_app: PlayedApp, tmp_path, size):
+    live_app = played_app.live
+    pages = prepare(played_app, tmp_path)
     context = browser.new_context(base_url=live_app.url, locale="id-ID", viewport={"width": size[0], "height": size[1]})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -207,8 +189,8 @@ def test_zoom_buttons_wheel_drag_and_fit(browser: Browser, live_app: LiveApp, tm
     context.close()
 
 
-def test_diagram_marks_current_done_and_overdue_steps_with_symbols(page: Page, live_app: LiveApp, tmp_path):
-    pages = prepare(live_app, tmp_path)
+def test_diagram_marks_current_done_and_overdue_steps_with_symbols(played_app: PlayedApp, page: Page, tmp_path):
+    pages = prepare(played_app, tmp_path)
     sign_in(page, "admin")
     page.goto(pages["audit-momen"])
     diagram = page.get_by_test_id("diagram")
@@ -223,9 +205,9 @@ def test_diagram_marks_current_done_and_overdue_steps_with_symbols(page: Page, l
         expect(legend).to_contain_text(text)
 
 
-def test_overdue_step_has_its_own_colour_pattern_and_badge(browser: Browser, live_app: LiveApp, settings, tmp_path):
+def test_overdue_step_has_its_own_colour_pattern_and_badge(browser: Browser, played_app: PlayedApp, settings):
     """Ten days later (the app's clock), step 2 of the open case is late: red, dashed, "⚠ terlambat"."""
-    play_demo(live_app, tmp_path)
+    live_app = played_app.live
     with live_app.engine.db.reading() as session:
         running = next(c["case_id"] for c in cases(session) if c["status"] == "berjalan")
     later = create_app(

@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sopflow import ClaimTask, CompleteUserTask, Database, Engine, Settings, StartInstance
 from sopflow.demo import ensure_users, load_script, script_process_file
 from sopflow.settings import PROJECT_ROOT
+from tests.conftest import PlayedDemo
 from tests.deploy.servers import PgCluster, RedisServer, alive, pg_cluster, redis_server, shared_database, socket_owner
 from tests.deploy.topology import (
     SCRIPT_PATH,
@@ -57,15 +58,16 @@ class Deployment:
     cluster: PgCluster
     redis: RedisServer
     url: str  # the database, for the test's own psycopg connections
+    baseline: dict[str, Any]  # the end state of an undisturbed run
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def deployment(tmp_path_factory: pytest.TempPathFactory, _played_demo: PlayedDemo) -> Iterator[Deployment]:
     folder = Path(tmp_path_factory.mktemp("faults"))
     with pg_cluster("sopflow") as cluster, redis_server(folder / "redis") as redis:
         url = cluster.url("sopflow")
         with topology(url, redis.url, folder) as topo:
-            yield Deployment(topo, cluster, redis, url)
+            yield Deployment(topo, cluster, redis, url, baseline_state(_played_demo))
 
 
 def _until(what: str, probe: Any, timeout: float = 60.0, poll: float = 0.01) -> Any:
@@ -82,7 +84,7 @@ def _finish(deployment: Deployment, player: Player) -> None:
     """Play the rest of the script, then check the end state, the audit chain and the processes."""
     player.settle()
     player.play()
-    assert end_state(deployment.topo.db, player.case_id, player.periode) == baseline_state()
+    assert end_state(deployment.topo.db, player.case_id, player.periode) == deployment.baseline
     deployment.topo.audit_verify()
     deployment.topo.assert_running()
 
@@ -115,9 +117,38 @@ def _task_traces(db: Database, task_id: str) -> tuple[str, int, int]:
     return state, events, uploads
 
 
-# First in the module: it needs no deployment, so none runs beside its 42 tick processes.
+TICK_DONE = "-- tick selesai, status"
+#: one scheduler process: once imported it says so (a status line "-"), then runs ``sopflow tick
+#: --now T`` (the CLI's own entry point) for each line T of its standard input and prints the exit
+#: status. Started once, not once per tick: a process start (imports) costs about a second of CPU,
+#: and 42 of them were most of this test.
+TICK_LOOP = f"""
+import sys
+from webapp.cli import main
+print("{TICK_DONE}", "-", flush=True)
+for line in sys.stdin:
+    status = main(["tick", "--now", line.strip()])
+    print("{TICK_DONE}", status, flush=True)
+"""
+
+
+def _tick_output(scheduler: subprocess.Popen) -> list[str]:
+    """The lines a scheduler process printed for one tick, up to and with its status line."""
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith(TICK_DONE):
+        line = scheduler.stdout.readline()
+        assert line, "the scheduler process ended:\n" + "\n".join(lines)
+        lines.append(line.rstrip("\n"))
+    return lines
+
+
+# First in the module: it needs no deployment, so none runs beside its two tick processes.
 def test_two_schedulers_fire_each_reminder_once(tmp_path: Path) -> None:
-    """``sopflow tick --now T`` from two processes at once, for T over ten minutes in 30 s steps."""
+    """``sopflow tick --now T`` in two processes at once, for T over ten minutes in 30 s steps.
+
+    Both processes wait for T on their standard input and get it at the same moment: their two
+    rounds race for the same reminders and escalations, 21 times.
+    """
     script = load_script(SCRIPT_PATH)
     with shared_database("sopflow_ticks") as url:
         db = Database(sqlalchemy_url(url))
@@ -138,22 +169,35 @@ def test_two_schedulers_fire_each_reminder_once(tmp_path: Path) -> None:
             due = min(t["due_at"] for t in open_tasks)
             env = {k: v for k, v in os.environ.items() if k not in ("BROKER_URL", "SOPFLOW_CONFIG")}
             env.update(DATABASE_URL=url, SECRET_KEY=os.urandom(24).hex(), SOPFLOW_DATA_DIR=str(tmp_path / "data"))
-            for step in range(21):  # due - 5 min ... due + 5 min: due soon first, then overdue
-                moment = (due - timedelta(minutes=5) + timedelta(seconds=30 * step)).isoformat()
-                ticks = [
-                    subprocess.Popen(
-                        [sys.executable, "-m", "webapp.cli", "tick", "--now", moment],
-                        cwd=PROJECT_ROOT,
-                        env=env,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT,
-                        text=True,
-                    )
-                    for _ in range(2)
-                ]
-                for tick in ticks:
-                    output, _ = tick.communicate(timeout=120)
-                    assert tick.returncode == 0, output
+            schedulers = [
+                subprocess.Popen(
+                    [sys.executable, "-c", TICK_LOOP],
+                    cwd=PROJECT_ROOT,
+                    env=env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+                for _ in range(2)
+            ]
+            try:
+                for scheduler in schedulers:  # both imported and waiting before the first moment
+                    assert _tick_output(scheduler)[-1] == f"{TICK_DONE} -"
+                for step in range(21):  # due - 5 min ... due + 5 min: due soon first, then overdue
+                    moment = (due - timedelta(minutes=5) + timedelta(seconds=30 * step)).isoformat()
+                    for scheduler in schedulers:  # both are waiting on stdin: the two ticks start together
+                        scheduler.stdin.write(moment + "\n")
+                        scheduler.stdin.flush()
+                    for scheduler in schedulers:
+                        output = _tick_output(scheduler)
+                        assert output[-1] == f"{TICK_DONE} 0", "\n".join(output)
+            finally:
+                for scheduler in schedulers:
+                    scheduler.stdin.close()
+                    scheduler.wait(timeout=60)
+                    scheduler.stdout.close()
+            assert [scheduler.returncode for scheduler in schedulers] == [0, 0]
             with db.engine.connect() as conn:
                 alerts = conn.execute(text("SELECT task_id, kind, count(*) FROM task_alerts GROUP BY 1, 2")).all()
                 notes = conn.execute(

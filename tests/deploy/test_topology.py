@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PlayedDemo
 from tests.deploy.servers import redis_server, shared_database
 from tests.deploy.topology import Player, Topology, baseline_state, end_state, topology
 
@@ -35,12 +36,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         yield topo
 
 
-def test_a_whole_case_through_the_http_api_matches_an_undisturbed_run(deployment: Topology) -> None:
+def test_a_whole_case_through_the_http_api_matches_an_undisturbed_run(
+    deployment: Topology, _played_demo: PlayedDemo
+) -> None:
     player = Player(deployment, deployment.script["periode"])
     player.start()
     player.play()
 
-    assert end_state(deployment.db, player.case_id, player.periode) == baseline_state()
+    assert end_state(deployment.db, player.case_id, player.periode) == baseline_state(_played_demo)
     deployment.assert_running()
     deployment.audit_verify()
 

@@ -11,7 +11,8 @@ all sharing one data folder (the file storage), each logging to its own file. Ev
 stopped by process id at the end. :class:`Player` drives ``samples/monev_kinerja/demo.json``
 through ``/api/v1`` (start, claim, complete with the xlsx uploads, the revisi loop) and waits
 for queued steps by polling ``GET /api/v1/cases/{id}``. :func:`end_state` is what must match
-an undisturbed run (:func:`baseline_state`: the same script in-process on SQLite).
+an undisturbed run (:func:`baseline_state`: the same script in-process on SQLite, the session's
+played demo).
 """
 
 from __future__ import annotations
@@ -23,27 +24,29 @@ import os
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-import handlers  # noqa: F401 - registers the real handlers for the in-process baseline
+import handlers  # noqa: F401 - registers the real handlers for this process's engine (signing)
 from handlers import isian_layout as layout
 from sopflow import Database, Engine, Settings
 from sopflow.access.tokens import issue_token
-from sopflow.demo import ensure_users, load_script, run_demo, script_process_file, sign_open_tasks
+from sopflow.demo import ensure_users, load_script, script_process_file, sign_open_tasks
 from sopflow.resources import builtin_samples_dir
 from sopflow.settings import PROJECT_ROOT
 from tests.deploy.servers import Api, Response, children, free_port, stop_processes
+
+if TYPE_CHECKING:
+    from tests.conftest import PlayedDemo
 
 SCRIPT_PATH = builtin_samples_dir() / "monev_kinerja" / "demo.json"
 STEP_TIMEOUT = 240.0  # a step lost by a fault comes back through the sweeper (JOB_RESEND_SECONDS + a tick)
@@ -352,21 +355,24 @@ def end_state(db: Database, case_id: str, periode: str) -> dict[str, Any]:
         }
 
 
-_baseline: dict[str, Any] = {}
+def baseline_state(played: PlayedDemo) -> dict[str, Any]:
+    """The end state of the demo script played in-process on SQLite, undisturbed.
 
-
-def baseline_state() -> dict[str, Any]:
-    """The end state of the demo script played in-process on SQLite, undisturbed (computed once)."""
-    if not _baseline:
-        with tempfile.TemporaryDirectory(prefix="sopflow-baseline-") as tmp:
-            folder = Path(tmp)
-            with ExitStack() as stack:
-                db = Database(f"sqlite:///{folder / 'baseline.sqlite3'}")
-                stack.callback(db.dispose)
-                db.upgrade()
-                engine = Engine(db, Settings(database_url=db.url, data_dir=folder / "data"))
-                script = load_script(SCRIPT_PATH)
-                script.pop("open_case", None)
-                result = run_demo(engine, script, folder / "out", say=lambda _line: None)
-                _baseline.update(end_state(db, result.case_id, script["periode"]))
-    return dict(_baseline)
+    That play is the session's (``_played_demo`` of tests/conftest.py: ``sopflow.demo.run_demo``
+    on SQLite in the pass without ``DATABASE_URL``, the only one these tests run in); read from
+    the rows it left, as :func:`end_state` reads a database.
+    """
+    case_id, rows = played.result.case_id, played.rows
+    periode = next(c["periode"] for c in rows["cases"] if c["id"] == case_id)
+    status = next(c["status"] for c in rows["cases"] if c["id"] == case_id)
+    documents = sorted((d["kind"], d["filename"]) for d in rows["documents"] if d["case_id"] == case_id)
+    services = sorted(
+        (e["seq"], e["element_id"])
+        for e in rows["audit_events"]
+        if e["case_id"] == case_id and e["kind"] == "service_run"
+    )
+    return {
+        "status": status,
+        "documents": [(kind, name.replace(periode, "<periode>")) for kind, name in documents],
+        "service_run": [element for _seq, element in services],
+    }
