@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from typing import cast as typed
 
-from sqlalchemy import Text, bindparam, cast, insert, select, update
+from sqlalchemy import Table, Text, bindparam, cast, insert, select, update
 from sqlalchemy.orm import Session
 
 from sopflow.audit.chain import DAMAGED, ChainReport, decode_data, genesis
@@ -69,16 +70,17 @@ def advance_head(session: Session, exists: bool, case_id: str, seq: int, digest:
         session.execute(_HEAD_UPDATE, {"anchor_case": case_id, "new_seq": seq, "new_hash": digest, "at": now})
     else:
         values = {"case_id": case_id, "seq": seq, "hash": digest, "updated_at": now}
-        session.execute(insert(AuditHead.__table__), values)
+        session.execute(insert(_HEADS), values)
 
 
 _HEAD_FOR_UPDATE = (
     select(AuditHead.seq, AuditHead.hash).where(AuditHead.case_id == bindparam("case_id")).with_for_update()
 )
 # on the table, not the ORM entity: an ORM UPDATE first looks for the rows among loaded objects
+_HEADS = typed(Table, AuditHead.__table__)
 _HEAD_UPDATE = (
-    update(AuditHead.__table__)
-    .where(AuditHead.__table__.c.case_id == bindparam("anchor_case"))
+    update(_HEADS)
+    .where(_HEADS.c.case_id == bindparam("anchor_case"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"), updated_at=bindparam("at"))
 )
 

@@ -11,8 +11,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from typing import cast as typed
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from sopflow.audit.anchor import advance_head, lock_head
@@ -97,7 +98,7 @@ class AuditLog:
         session.flush()  # whatever the command changed goes first, as before
         # one multi-row INSERT (executemany) on the table: no INSERT ... RETURNING per event, and
         # none of the ORM's bulk machinery (the events are never loaded as objects here)
-        session.execute(insert(AuditEvent.__table__), rows)
+        session.execute(insert(typed(Table, AuditEvent.__table__)), rows)
         advance_head(session, anchored, case_id, seq, prev, self.now)
         self.records.clear()
         return [AuditEvent(**row) for row in rows]  # transient copies: seq and hash, no ids

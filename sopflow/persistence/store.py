@@ -7,8 +7,9 @@ import json
 import zlib
 from datetime import datetime
 from typing import Any
+from typing import cast as typed
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from sopflow.engine.files import RecordedFile
@@ -34,9 +35,10 @@ _LOCK_CASE_VERSION_OF_TASK = (
 _OPEN_TASK_ROWS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.state == "ready")
 _USER = select(User).where(User.username == bindparam("username"))
 # on the table: the commands that use it never load the case as an object (no ORM synchronisation)
+_CASES = typed(Table, Case.__table__)
 _SET_CASE_VERSION = (
-    update(Case.__table__)
-    .where(Case.__table__.c.id == bindparam("case_id"))
+    update(_CASES)
+    .where(_CASES.c.id == bindparam("case_id"))
     .values(version=bindparam("new_version"), updated_at=bindparam("at"))
 )
 
@@ -285,7 +287,7 @@ def add_snapshot(
     """
     raw = state.encode("utf-8")
     session.execute(
-        insert(CaseSnapshot.__table__),
+        insert(typed(Table, CaseSnapshot.__table__)),
         {
             "case_id": case_id,
             "seq": seq,
