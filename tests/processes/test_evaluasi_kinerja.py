@@ -78,8 +78,16 @@ PAGU, REALISASI_TW4, PENYERAPAN = 5_210_000_000, 5_051_000_000, 96.95  # 5051 / 
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Four completed monev cases of 2026, played once; the refusal of an evaluation with three quarters."""
+    """Four completed monev cases of 2026, played once; the refusal of an evaluation with three quarters.
+
+    The quarters are played without LibreOffice: their PDF copies and the Kepala Dinas's
+    signature (5 s of LibreOffice per quarter) are not what the annual evaluation reads (it
+    reads each quarter's result and archived Rekap/Laporan), and the signed monev path has
+    tests of its own (tests/documents). The evaluation case itself runs with LibreOffice.
+    """
     folder = tmp_path_factory.mktemp("tahun-2026")
+    without_pdf = pytest.MonkeyPatch()
+    without_pdf.setenv("SOFFICE", str(folder / "tanpa-libreoffice"))
     db = Database(f"sqlite:///{folder / 'sopflow.sqlite3'}")
     db.upgrade()
     settings = Settings(database_url=db.url, data_dir=folder / "data")
@@ -98,6 +106,7 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         script = load_script(SAMPLES / f"monev_2026-TW{quarter}.json")
         result = run_demo(engine, script, folder / f"out-tw{quarter}", say=lambda _: None)
         monev[quarter] = result
+    without_pdf.undo()
     yield {
         "engine": engine,
         "settings": settings,
