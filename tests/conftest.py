@@ -52,13 +52,13 @@ LONGEST_FIRST = (
     "tests/deploy/test_packaging.py",  # ~40 s
     "tests/deploy/test_topology.py",  # ~40 s
     "tests/browser/test_full_case_in_browser.py",  # ~35 s
-    "tests/processes/test_evaluasi_kinerja.py",  # ~30 s
     "tests/security/test_headers.py",  # ~25 s
     "tests/test_typing.py",  # ~20 s
     "tests/webapp/test_api.py",  # ~20 s
     "tests/plugins/test_new_sop.py",  # ~15 s
     "tests/documents/test_signing_pages.py",  # ~14 s
     "tests/webapp/test_inbox.py",  # ~12 s
+    "tests/processes/test_evaluasi_kinerja.py",  # ~12 s
     "tests/jobs/test_schedulers.py",  # ~12 s
     "tests/documents/test_demo_signing.py",  # ~11 s
 )
