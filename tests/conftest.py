@@ -143,8 +143,12 @@ def _normalise(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def _pg_database() -> Iterator[Database | None]:
-    """The PostgreSQL database of DATABASE_URL, migrated once; under xdist each worker gets its own copy of it."""
+def _pg_database(request: pytest.FixtureRequest) -> Iterator[Database | None]:
+    """The PostgreSQL database of DATABASE_URL, migrated once; under xdist each worker gets its own copy of it.
+
+    The copy is named after the worker and the run (``<name>_gw0_<run>``), so two runs on one
+    server at the same time do not drop each other's databases.
+    """
     if not PG_URL:
         yield None
         return
@@ -153,7 +157,8 @@ def _pg_database() -> Iterator[Database | None]:
     environment = pytest.MonkeyPatch()
     if worker:  # tests truncate every table: two workers must not share one database
         base = make_url(url)
-        own = f"{base.database}_{worker}"
+        run = getattr(request.config, "workerinput", {}).get("testrunuid", "")[:8]
+        own = f"{base.database}_{worker}_{run}" if run else f"{base.database}_{worker}"
         _create_database(base, own)
         url = base.set(database=own).render_as_string(hide_password=False)
         # the CLI run in-process or as a subprocess reads DATABASE_URL: this worker's database
