@@ -337,11 +337,7 @@ class SopflowCases:
 
     def __init__(self, label: str, url: str, data_dir: Path, script: dict[str, Any], durable: bool = True) -> None:
         self.label, self.script = label, script
-        self.db = Database(url)
-        prepare(self.db, wipe=True)
-        if not durable:
-            event.listen(self.db.engine, "connect", _no_flush_at_commit)
-            self.db.engine.dispose()  # pooled connections were opened with the default
+        self.db = bench_database(url, durable)
         self.commits = self.statements = 0
         event.listen(self.db.engine, "commit", self._count_commit)
         event.listen(self.db.engine, "before_cursor_execute", self._count_statement)
@@ -375,9 +371,24 @@ class SopflowCases:
 
     def close(self) -> None:
         """Empty the scratch tables (PostgreSQL) and close the pool."""
-        if not self.db.is_sqlite:
-            empty_tables(self.db)
-        self.db.dispose()
+        close_database(self.db)
+
+
+def bench_database(url: str, durable: bool = True) -> Database:
+    """A migrated, emptied scratch database; ``durable=False``: SQLite's flush at commit off (a diagnostic)."""
+    db = Database(url)
+    prepare(db, wipe=True)
+    if not durable:
+        event.listen(db.engine, "connect", _no_flush_at_commit)
+        db.engine.dispose()  # pooled connections were opened with the default
+    return db
+
+
+def close_database(db: Database) -> None:
+    """Empty a PostgreSQL scratch database's tables and close the pool."""
+    if not db.is_sqlite:
+        empty_tables(db)
+    db.dispose()
 
 
 def _no_flush_at_commit(dbapi_connection: Any, _record: Any) -> None:
@@ -423,11 +434,7 @@ def _element_pick(element: str) -> Callable[[list[Any]], Any]:
 @contextmanager
 def sopflow_loop(url: str, data_dir: Path, durable: bool = True) -> Iterator[Complete]:
     """Start the mini process through the engine; yield its ``complete(element, data)`` (durable: see SopflowCases)."""
-    db = Database(url)
-    prepare(db, wipe=True)
-    if not durable:
-        event.listen(db.engine, "connect", _no_flush_at_commit)
-        db.engine.dispose()
+    db = bench_database(url, durable)
     engine = Engine(db, Settings(database_url=url, data_dir=data_dir))
     try:
         with mini_stubs():
@@ -447,9 +454,7 @@ def sopflow_loop(url: str, data_dir: Path, durable: bool = True) -> Iterator[Com
 
             yield complete
     finally:
-        if not db.is_sqlite:
-            empty_tables(db)
-        db.dispose()
+        close_database(db)
 
 
 def loop_medians(sizes: list[int], samples: int, runs: dict[str, Complete]) -> dict[str, dict[int, float]]:
