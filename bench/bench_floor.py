@@ -17,6 +17,12 @@ overhead remains:
 2. **Loop.** The mini process (``tests/engine/data/mini.bpmn``) after 1, 50 and 140 rounds
    of its "ulang" loop: the median cost of one command of the next rounds, bare vs sopflow.
 
+3. **The durable floor.** Bare SpiffWorkflow that also commits its serialized state and one
+   event row after every step, through a sopflow ``Database`` (the same connection settings):
+   the least any engine that must not lose a completed step pays for the disk (SQLite) or the
+   round trips (PostgreSQL). Printed for the full case and the loop, with sopflow's ratio to it;
+   with the median of the smallest durable transaction (one one-row UPDATE and its commit).
+
 Ends with one line for scripts: ``floor-ratio sqlite=<x.xx> postgresql=<y.yy> loop-max=<z.zz>``
 (loop-max: the largest sopflow/bare ratio over the loop sizes, SQLite). PostgreSQL is used
 when ``DATABASE_URL`` is set, or with ``--postgresql`` (the machine's server, a scratch
@@ -213,6 +219,57 @@ class Bare:
         return workflow
 
 
+class DurableBare(Bare):
+    """Bare SpiffWorkflow that also keeps each serialized state durably: the floor of any durable engine.
+
+    After the start and every completion, one transaction on a sopflow :class:`Database` (its
+    connection settings: WAL and a flush to disk at commit on SQLite) updates the state row and
+    inserts one event row, then commits. Nothing else: no audit chain, projection, snapshot,
+    jobs or documents. Its ratio to bare is what the disk (SQLite) or the network round trips
+    (PostgreSQL) alone cost a process that must not lose a step.
+    """
+
+    def __init__(self, bpmn: Path, process_id: str, answer: Callable[[str, dict[str, Any]], Any], url: str) -> None:
+        super().__init__(bpmn, process_id, answer)
+        self.db = Database(url)
+        self.commits = 0
+        with self.db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS floor_event"))
+            conn.execute(text("DROP TABLE IF EXISTS floor_state"))
+            conn.execute(text("CREATE TABLE floor_state (id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
+            conn.execute(text("CREATE TABLE floor_event (case_id INTEGER NOT NULL, seq INTEGER NOT NULL, data TEXT)"))
+            conn.execute(text("INSERT INTO floor_state (id, state) VALUES (1, '')"))
+        self.seq = 0
+
+    def _store(self, workflow: BpmnWorkflow) -> None:
+        super()._store(workflow)
+        self.seq += 1
+        with self.db.engine.execution_options(sopflow_write=True).begin() as conn:
+            conn.execute(text("UPDATE floor_state SET state = :state WHERE id = 1"), {"state": self.state})
+            conn.execute(
+                text("INSERT INTO floor_event (case_id, seq, data) VALUES (1, :seq, :data)"),
+                {"seq": self.seq, "data": '{"kind": "step"}'},
+            )
+        self.commits += 1
+
+    def minimal_transaction_ms(self, n: int = 60) -> float:
+        """Median milliseconds of the smallest durable write: one one-row UPDATE and its commit."""
+        samples = []
+        for _ in range(n):
+            started = time.perf_counter()
+            with self.db.engine.execution_options(sopflow_write=True).begin() as conn:
+                conn.execute(text("UPDATE floor_state SET id = 1 WHERE id = :one"), {"one": 1})
+            samples.append(time.perf_counter() - started)
+        return statistics.median(samples) * 1000
+
+    def close(self) -> None:
+        """Drop the two scratch tables and close the pool."""
+        with self.db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS floor_event"))
+            conn.execute(text("DROP TABLE IF EXISTS floor_state"))
+        self.db.dispose()
+
+
 def _as_instance_data(task: Any, form: dict[str, Any]) -> dict[str, Any]:
     """What a form becomes in task data: in a multi-instance, the item joined with the form (as sopflow does)."""
     parent = task.parent.task_spec if task.parent else None
@@ -347,6 +404,7 @@ class SopflowCases:
         ensure_users(self.engine, script)
         self.totals: list[float] = []
         self.claim_each: list[float] = []
+        self.claim_counts: list[int] = []
         self.commits_each: list[int] = []
         self.statements_each: list[int] = []
 
@@ -366,6 +424,7 @@ class SopflowCases:
         if measured:
             self.totals.append(spent)
             self.claim_each.append(claims / count)
+            self.claim_counts.append(count)
             self.commits_each.append(self.commits)
             self.statements_each.append(self.statements)
 
@@ -420,9 +479,14 @@ def mini_stubs() -> Iterator[None]:
 Complete = Callable[[str, dict[str, Any]], None]
 
 
-def bare_loop() -> Complete:
-    """Start the mini process with bare SpiffWorkflow; return its ``complete(element, data)``."""
-    bare = Bare(MINI, "mini", _mini_answer)
+def bare_loop(durable_url: str | None = None) -> Complete:
+    """Start the mini process with bare SpiffWorkflow (with ``durable_url``: the durable floor on that
+    database, see :class:`DurableBare`); return its ``complete(element, data)``."""
+    bare = (
+        Bare(MINI, "mini", _mini_answer)
+        if durable_url is None
+        else DurableBare(MINI, "mini", _mini_answer, durable_url)
+    )
     bare.start({"daftar_unit": [{"unit": "U1"}], "putaran": 0, "periode": "2026-TW1"})  # start form defaults
     return lambda element, data: bare.complete(_element_pick(element), data, form=True)
 
@@ -541,17 +605,30 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(
             SopflowCases("sqlite, no fsync", f"sqlite:///{folder / 'nosync.sqlite3'}", folder / "nosync", script, False)
         )
-        bare_times = []
-        # bare and each database take turns case by case, so a busy moment of the machine
-        # falls on all of them alike; the first round warms caches and is not counted
+        durable = {
+            label: DurableBare(MONEV, script["process_id"], lambda operation, params: None, url)
+            for label, url in [("sqlite", f"sqlite:///{folder / 'durable-floor.sqlite3'}"), *engines[1:]]
+        }
+        bare_times: list[float] = []
+        durable_times: dict[str, list[float]] = defaultdict(list)
+        # bare, the durable floor and each database take turns case by case, so a busy moment of
+        # the machine falls on all of them alike; the first round warms caches and is not counted
         with recording.replaying() as rewind:
             for n in range(args.cases + 1):
                 seconds = bare_case(bare_engine, recording, start_data, completions)
                 if n:
                     bare_times.append(seconds)
+                for label, floor in durable.items():
+                    seconds = bare_case(floor, recording, start_data, completions)
+                    if n:
+                        durable_times[label].append(seconds)
                 for run in runs:
                     rewind()
                     run.case(n, measured=n > 0)
+        minimal_ms = {label: floor.minimal_transaction_ms() for label, floor in durable.items()}
+        floor_commits = {label: floor.commits // (args.cases + 1) for label, floor in durable.items()}
+        for floor in durable.values():
+            floor.close()
         for run in runs:
             run.close()
         bare = statistics.median(bare_times)
@@ -567,6 +644,26 @@ def main(argv: list[str] | None = None) -> int:
             commits, statements = statistics.median(run.commits_each), statistics.median(run.statements_each)
             print(f"{name:<44}{case_s * 1000:>9.1f} ms{ratios[run.label]:>8.2f}{commits:>9.0f}{statements:>7.0f}")
         print("(no fsync: a diagnostic, SQLite's PRAGMA synchronous=OFF; sopflow itself always commits durably)")
+        print()
+        print("the durable floor: bare SpiffWorkflow that also commits its state and one event row after each step")
+        print(f"{'run':<44}{'per case':>12}{'ratio':>8}{'commits':>9}{'sopflow/floor':>15}")
+        for label, times in durable_times.items():
+            floor_s = statistics.median(times)
+            sop = next(statistics.median(r.totals) for r in runs if r.label == label)
+            name = f"bare + durable save ({label})"
+            print(
+                f"{name:<44}{floor_s * 1000:>9.1f} ms{floor_s / bare:>8.2f}"
+                f"{floor_commits[label]:>9}{sop / floor_s:>15.2f}"
+            )
+        for label, ms in minimal_ms.items():
+            run = next(r for r in runs if r.label == label)
+            commits, claims = statistics.median(run.commits_each), statistics.median(run.claim_counts)
+            spent = (commits - claims) * ms
+            print(
+                f"smallest durable transaction ({label}): median {ms:.2f} ms; sopflow's {commits - claims:.0f}"
+                f" transactions per case (claims excluded) at that cost: {spent:.1f} ms"
+                f" = {spent / 1000 / bare:.2f}x bare"
+            )
         for run in runs[:-1]:
             print(f"claim ({run.label}): median {statistics.median(run.claim_each) * 1000:.2f} ms")
         loop_url = engines[0][1].replace("floor.sqlite3", "loop.sqlite3")
@@ -578,12 +675,21 @@ def main(argv: list[str] | None = None) -> int:
             medians = loop_medians(
                 sizes,
                 args.loop_samples,
-                {"bare": bare_loop(), "sopflow": sopflow_complete, "nosync": nosync_complete},
+                {
+                    "bare": bare_loop(),
+                    "floor": bare_loop(f"sqlite:///{folder / 'loop-floor.sqlite3'}"),
+                    "sopflow": sopflow_complete,
+                    "nosync": nosync_complete,
+                },
             )
         bare_loop_ms, sop_loop_ms, nosync_ms = medians["bare"], medians["sopflow"], medians["nosync"]
+        floor_ms = medians["floor"]
         print()
-        print(f"loop (mini process), median per command of {args.loop_samples} rounds")
-        print(f"{'rounds':>8}{'bare':>12}{'sopflow':>12}{'ratio':>8}{'no fsync':>12}{'ratio':>8}")
+        print(f"loop (mini process, SQLite), median per command of {args.loop_samples} rounds")
+        print(
+            f"{'rounds':>8}{'bare':>12}{'sopflow':>12}{'ratio':>8}{'no fsync':>12}{'ratio':>8}"
+            f"{'durable floor':>15}{'ratio':>8}{'sopflow/floor':>15}"
+        )
         loop_ratios = []
         for size in sizes:
             ratio = sop_loop_ms[size] / bare_loop_ms[size]
@@ -591,6 +697,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{size:>8}{bare_loop_ms[size] * 1000:>9.2f} ms{sop_loop_ms[size] * 1000:>9.2f} ms{ratio:>8.2f}"
                 f"{nosync_ms[size] * 1000:>9.2f} ms{nosync_ms[size] / bare_loop_ms[size]:>8.2f}"
+                f"{floor_ms[size] * 1000:>12.2f} ms{floor_ms[size] / bare_loop_ms[size]:>8.2f}"
+                f"{sop_loop_ms[size] / floor_ms[size]:>15.2f}"
             )
     pg = f"{ratios['postgresql']:.2f}" if "postgresql" in ratios else "na"
     print()
