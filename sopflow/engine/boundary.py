@@ -97,11 +97,13 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
         )
         self.transport = transport or make_transport(settings, self.jobs)
         self.jobs.dispatch = self.transport.send
+        #: jobs run by this process right after their commit are recorded already started
+        self.jobs.starts_here = bool(getattr(self.transport, "runs_at_commit", False))
         self.jobs.send_later = lambda job_id, countdown: self.transport.send([job_id], countdown)
 
     def _command(self) -> AbstractContextManager[Session]:
         """One command's transaction; the jobs it records go to the transport after commit."""
-        return command_transaction(self.db, self.transport.send)
+        return command_transaction(self.db, self.transport.send, self.jobs.starts_here)
 
     # -- cases ----------------------------------------------------------------------------------
     @logged_command

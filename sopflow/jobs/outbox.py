@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -22,20 +23,34 @@ from sopflow.persistence.db import Database
 from sopflow.persistence.models import Job
 
 _PENDING_KEY = "sopflow.jobs"
+_STARTED_KEY = "sopflow.jobs.started"
 
 ADVANCE_CASE = "advance_case"
 SEND_EMAIL = "send_email"
 
 
 @contextmanager
-def command_transaction(db: Database, dispatch: Callable[[list[str]], None]) -> Iterator[Session]:
-    """Yield a write session; after it commits, pass the ids of the jobs it recorded to ``dispatch``."""
+def command_transaction(db: Database, dispatch: Callable[..., None], starts_here: bool = False) -> Iterator[Session]:
+    """Yield a write session; after it commits, pass the ids of the jobs it recorded to ``dispatch``.
+
+    ``starts_here``: this process runs the jobs itself right after the commit (the in-process
+    transport). Each job :func:`add_job` records is then written already started, as attempt 1,
+    so its run needs no durable transaction of its own to say so, and ``dispatch`` is called
+    with ``started=True`` for those ids. A process that dies before finishing leaves the job
+    pending with that attempt counted, exactly as a worker killed after marking it would.
+    """
     pending: list[str] = []
+    started: set[str] = set()
     with db.unit_of_work() as session:
         session.info[_PENDING_KEY] = pending
+        if starts_here:
+            session.info[_STARTED_KEY] = started
         yield session
-    if pending:
-        dispatch(pending)
+    for is_started, ids in groupby(pending, key=started.__contains__):
+        if is_started:
+            dispatch(list(ids), started=True)
+        else:
+            dispatch(list(ids))
 
 
 def jobs_recorded(session: Session) -> bool:
@@ -68,6 +83,10 @@ def add_job(
         triggered_by=triggered_by,
         request_id=current_request_id(),
     )
+    started = session.info.get(_STARTED_KEY)
+    if started is not None:  # run by this process right after commit (see command_transaction)
+        job.started_at, job.attempts = now, 1
+        started.add(job.id)
     session.add(job)
     session.info.setdefault(_PENDING_KEY, []).append(job.id)
     return job

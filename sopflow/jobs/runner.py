@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
@@ -94,12 +94,53 @@ class JobRunner:
         self.clock = clock
         self.kinds = kinds
         self.on_failed = on_failed or {}
-        self.dispatch: Callable[[list[str]], None] = lambda ids: None
+        self.dispatch: Callable[..., None] = lambda ids, **_: None
+        #: the jobs a job records run in this process right after its commit (the in-process transport)
+        self.starts_here = False
         self.send_later: Callable[[str, float], None] = lambda job_id, countdown: None
 
-    def run(self, job_id: str, worker: str = "inline") -> JobResult:
-        """Run the job once if it is pending and due; see the module docstring."""
-        started = time.perf_counter()
+    def run(self, job_id: str, worker: str = "inline", started: bool = False) -> JobResult:
+        """Run the job once if it is pending and due; see the module docstring.
+
+        ``started``: the transaction that recorded the job also marked it started (this process
+        runs it right after that commit, see :func:`sopflow.jobs.outbox.command_transaction`),
+        so the first, marking transaction is left out.
+        """
+        clock_start = time.perf_counter()
+        if started:
+            with self.db.reading() as session:
+                row = session.execute(
+                    select(Job.status, Job.kind, Job.case_id, Job.request_id, Job.payload).where(Job.id == job_id)
+                ).first()
+            if row is None:
+                return JobResult("missing")
+            if row.status != "pending":
+                return JobResult("skipped")
+            kind, case_id, request_id, payload = row.kind, row.case_id, row.request_id, dict(row.payload or {})
+        else:
+            marked = self._mark_started(job_id)
+            if isinstance(marked, JobResult):
+                return marked
+            kind, case_id, request_id, payload = marked
+        with bound_context(job=job_id, job_kind=kind, case=case_id, request_id=request_id, worker=worker):
+            # slow work that needs no database (a PDF conversion) runs here, outside any transaction
+            prepare = getattr(self.kinds.get(kind), "prepare", None)
+            if prepare is not None:
+                prepare(job_id, payload)
+            result = self._work(job_id)
+            log.info(
+                "job",
+                outcome=result.outcome,
+                duration_ms=round((time.perf_counter() - clock_start) * 1000, 1),
+                error=result.error,
+            )
+            return result
+
+    def _mark_started(self, job_id: str) -> JobResult | tuple[str, str | None, str | None, dict[str, Any]]:
+        """Note in a short transaction that the job started (one more attempt); return what its run needs.
+
+        Returns a :class:`JobResult` instead when the job is not to run now.
+        """
         with self.db.unit_of_work() as session:
             # never wait for a worker that holds the row: a duplicate message returns at once
             job = session.scalar(select(Job).where(Job.id == job_id).with_for_update(skip_locked=True))
@@ -112,24 +153,11 @@ class JobRunner:
                 return JobResult("retry", countdown=(job.run_after - now).total_seconds())
             job.started_at = now
             job.attempts += 1
-            kind, case_id, request_id, payload = job.kind, job.case_id, job.request_id, dict(job.payload or {})
-        with bound_context(job=job_id, job_kind=kind, case=case_id, request_id=request_id, worker=worker):
-            # slow work that needs no database (a PDF conversion) runs here, outside any transaction
-            prepare = getattr(self.kinds.get(kind), "prepare", None)
-            if prepare is not None:
-                prepare(job_id, payload)
-            result = self._work(job_id)
-            log.info(
-                "job",
-                outcome=result.outcome,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                error=result.error,
-            )
-            return result
+            return job.kind, job.case_id, job.request_id, dict(job.payload or {})
 
     def _work(self, job_id: str) -> JobResult:
         try:
-            with command_transaction(self.db, self.dispatch) as session:
+            with command_transaction(self.db, self.dispatch, self.starts_here) as session:
                 job = session.scalar(select(Job).where(Job.id == job_id).with_for_update(skip_locked=True))
                 if job is None:
                     return JobResult("busy")
@@ -150,7 +178,7 @@ class JobRunner:
         else:
             log.error("job refused", error=message, exc_info=exc)
         try:
-            with command_transaction(self.db, self.dispatch) as session:
+            with command_transaction(self.db, self.dispatch, self.starts_here) as session:
                 job = session.get_one(Job, job_id)
                 now = self.clock()
                 job.last_error = message[:4000]

@@ -20,7 +20,12 @@ TICK_TASK = "sopflow.tick"
 
 
 class Transport(Protocol):
-    """Sends job ids to whoever runs them."""
+    """Sends job ids to whoever runs them.
+
+    A transport whose ``runs_at_commit`` is true runs the jobs in the committing process; its
+    ``send`` then also takes ``started=True`` for jobs recorded already started (see
+    :func:`sopflow.jobs.outbox.command_transaction`).
+    """
 
     name: str
 
@@ -34,16 +39,17 @@ class InlineTransport:
     """
 
     name = "inline"
+    runs_at_commit = True
 
     def __init__(self, runner: JobRunner) -> None:
         self.runner = runner
 
-    def send(self, job_ids: list[str], countdown: float = 0.0) -> None:
-        """Run the jobs now (unless they are meant for later)."""
+    def send(self, job_ids: list[str], countdown: float = 0.0, started: bool = False) -> None:
+        """Run the jobs now (unless they are meant for later); ``started``: recorded as started already."""
         if countdown > 0:
             return
         for job_id in job_ids:
-            self.runner.run(job_id)
+            self.runner.run(job_id, started=started)
 
 
 class CeleryTransport:
@@ -54,6 +60,7 @@ class CeleryTransport:
     """
 
     name = "celery"
+    runs_at_commit = False
 
     def __init__(self, celery_app: Any) -> None:
         self.app = celery_app
