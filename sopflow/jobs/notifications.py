@@ -28,6 +28,11 @@ from sopflow.persistence.models import HumanTask, Job, Notification, User
 from sopflow.settings import Settings
 
 _USERS_KEY = "sopflow.active_users"
+_ACTIVE_USERS = (
+    select(User.username, User.lanes, User.units, User.email, User.email_notifications)
+    .where(User.active.is_(True))
+    .order_by(User.username)
+)
 
 KIND_TITLES = {
     "task_ready": "Tugas baru",
@@ -141,13 +146,13 @@ class Notifier:
         users = self._active_users(session)
         return [u.username for u in users if lane in (u.lanes or []) and (unit is None or unit in (u.units or []))]
 
-    def _active_users(self, session: Session) -> Sequence[User]:
-        # read once per transaction: a save that readies five tasks asks five times
-        cached: Sequence[User] | None = session.info.get(_USERS_KEY)
+    def _active_users(self, session: Session) -> Sequence[Any]:
+        """Return the active users' rows with what notifying needs (username, lanes, units, e-mail settings)."""
+        # read once per transaction: a save that readies five tasks asks five times; plain rows,
+        # not User objects, since nothing here changes a user (loading whole accounts showed in profiles)
+        cached: Sequence[Any] | None = session.info.get(_USERS_KEY)
         if cached is None:
-            cached = session.info[_USERS_KEY] = session.scalars(
-                select(User).where(User.active.is_(True)).order_by(User.username)
-            ).all()
+            cached = session.info[_USERS_KEY] = session.execute(_ACTIVE_USERS).all()
         return cached
 
     def _notify(
@@ -198,7 +203,7 @@ class Notifier:
             created += 1
         return created
 
-    def _email_status(self, user: User) -> str:
+    def _email_status(self, user: Any) -> str:
         if not user.email_notifications:
             return "nonaktif"
         if not user.email:
