@@ -220,37 +220,63 @@ class Bare:
 
 
 class DurableBare(Bare):
-    """Bare SpiffWorkflow that also keeps each serialized state durably: the floor of any durable engine.
+    """Bare SpiffWorkflow that also keeps each serialized state durably: the floor of a durable engine.
 
     After the start and every completion, one transaction on a sopflow :class:`Database` (its
     connection settings: WAL and a flush to disk at commit on SQLite) updates the state row and
     inserts one event row, then commits. Nothing else: no audit chain, projection, snapshot,
     jobs or documents. Its ratio to bare is what the disk (SQLite) or the network round trips
     (PostgreSQL) alone cost a process that must not lose a step.
+
+    ``keep_live``: the live workflow is kept between steps instead of restored from the stored
+    state, as sopflow's workflow cache does (it still serializes and commits every step): the
+    floor of an engine that caches its workflows.
     """
 
-    def __init__(self, bpmn: Path, process_id: str, answer: Callable[[str, dict[str, Any]], Any], url: str) -> None:
+    def __init__(
+        self,
+        bpmn: Path,
+        process_id: str,
+        answer: Callable[[str, dict[str, Any]], Any],
+        url: str,
+        keep_live: bool = False,
+    ) -> None:
         super().__init__(bpmn, process_id, answer)
         self.db = Database(url)
+        self.keep_live = keep_live
+        self.live: BpmnWorkflow | None = None
         self.commits = 0
-        with self.db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS floor_event"))
-            conn.execute(text("DROP TABLE IF EXISTS floor_state"))
-            conn.execute(text("CREATE TABLE floor_state (id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
-            conn.execute(text("CREATE TABLE floor_event (case_id INTEGER NOT NULL, seq INTEGER NOT NULL, data TEXT)"))
-            conn.execute(text("INSERT INTO floor_state (id, state) VALUES (1, '')"))
         self.seq = 0
+        suffix = "_live" if keep_live else ""
+        self.state_table, self.event_table = f"floor_state{suffix}", f"floor_event{suffix}"
+        with self.db.engine.begin() as conn:
+            self._drop(conn)
+            conn.execute(text(f"CREATE TABLE {self.state_table} (id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
+            conn.execute(
+                text(f"CREATE TABLE {self.event_table} (case_id INTEGER NOT NULL, seq INTEGER NOT NULL, data TEXT)")
+            )
+            conn.execute(text(f"INSERT INTO {self.state_table} (id, state) VALUES (1, '')"))
+
+    def _drop(self, conn: Any) -> None:
+        conn.execute(text(f"DROP TABLE IF EXISTS {self.event_table}"))
+        conn.execute(text(f"DROP TABLE IF EXISTS {self.state_table}"))
 
     def _store(self, workflow: BpmnWorkflow) -> None:
         super()._store(workflow)
+        self.live = workflow
         self.seq += 1
         with self.db.engine.execution_options(sopflow_write=True).begin() as conn:
-            conn.execute(text("UPDATE floor_state SET state = :state WHERE id = 1"), {"state": self.state})
+            conn.execute(text(f"UPDATE {self.state_table} SET state = :state WHERE id = 1"), {"state": self.state})
             conn.execute(
-                text("INSERT INTO floor_event (case_id, seq, data) VALUES (1, :seq, :data)"),
+                text(f"INSERT INTO {self.event_table} (case_id, seq, data) VALUES (1, :seq, :data)"),
                 {"seq": self.seq, "data": '{"kind": "step"}'},
             )
         self.commits += 1
+
+    def _restore(self) -> BpmnWorkflow:
+        if self.keep_live and self.live is not None:
+            return self.live
+        return super()._restore()
 
     def minimal_transaction_ms(self, n: int = 60) -> float:
         """Median milliseconds of the smallest durable write: one one-row UPDATE and its commit."""
@@ -258,15 +284,14 @@ class DurableBare(Bare):
         for _ in range(n):
             started = time.perf_counter()
             with self.db.engine.execution_options(sopflow_write=True).begin() as conn:
-                conn.execute(text("UPDATE floor_state SET id = 1 WHERE id = :one"), {"one": 1})
+                conn.execute(text(f"UPDATE {self.state_table} SET id = 1 WHERE id = :one"), {"one": 1})
             samples.append(time.perf_counter() - started)
         return statistics.median(samples) * 1000
 
     def close(self) -> None:
         """Drop the two scratch tables and close the pool."""
         with self.db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS floor_event"))
-            conn.execute(text("DROP TABLE IF EXISTS floor_state"))
+            self._drop(conn)
         self.db.dispose()
 
 
@@ -479,13 +504,13 @@ def mini_stubs() -> Iterator[None]:
 Complete = Callable[[str, dict[str, Any]], None]
 
 
-def bare_loop(durable_url: str | None = None) -> Complete:
+def bare_loop(durable_url: str | None = None, keep_live: bool = False) -> Complete:
     """Start the mini process with bare SpiffWorkflow (with ``durable_url``: the durable floor on that
     database, see :class:`DurableBare`); return its ``complete(element, data)``."""
     bare = (
         Bare(MINI, "mini", _mini_answer)
         if durable_url is None
-        else DurableBare(MINI, "mini", _mini_answer, durable_url)
+        else DurableBare(MINI, "mini", _mini_answer, durable_url, keep_live)
     )
     bare.start({"daftar_unit": [{"unit": "U1"}], "putaran": 0, "periode": "2026-TW1"})  # start form defaults
     return lambda element, data: bare.complete(_element_pick(element), data, form=True)
@@ -605,12 +630,14 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(
             SopflowCases("sqlite, no fsync", f"sqlite:///{folder / 'nosync.sqlite3'}", folder / "nosync", script, False)
         )
+        floor_urls = [("sqlite", f"sqlite:///{folder / 'durable-floor.sqlite3'}"), *engines[1:]]
         durable = {
-            label: DurableBare(MONEV, script["process_id"], lambda operation, params: None, url)
-            for label, url in [("sqlite", f"sqlite:///{folder / 'durable-floor.sqlite3'}"), *engines[1:]]
+            (label, live): DurableBare(MONEV, script["process_id"], lambda operation, params: None, url, live)
+            for label, url in floor_urls
+            for live in (False, True)
         }
         bare_times: list[float] = []
-        durable_times: dict[str, list[float]] = defaultdict(list)
+        durable_times: dict[tuple[str, bool], list[float]] = defaultdict(list)
         # bare, the durable floor and each database take turns case by case, so a busy moment of
         # the machine falls on all of them alike; the first round warms caches and is not counted
         with recording.replaying() as rewind:
@@ -618,15 +645,15 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = bare_case(bare_engine, recording, start_data, completions)
                 if n:
                     bare_times.append(seconds)
-                for label, floor in durable.items():
+                for key, floor in durable.items():
                     seconds = bare_case(floor, recording, start_data, completions)
                     if n:
-                        durable_times[label].append(seconds)
+                        durable_times[key].append(seconds)
                 for run in runs:
                     rewind()
                     run.case(n, measured=n > 0)
-        minimal_ms = {label: floor.minimal_transaction_ms() for label, floor in durable.items()}
-        floor_commits = {label: floor.commits // (args.cases + 1) for label, floor in durable.items()}
+        minimal_ms = {label: floor.minimal_transaction_ms() for (label, live), floor in durable.items() if not live}
+        floor_commits = {key: floor.commits // (args.cases + 1) for key, floor in durable.items()}
         for floor in durable.values():
             floor.close()
         for run in runs:
@@ -646,14 +673,15 @@ def main(argv: list[str] | None = None) -> int:
         print("(no fsync: a diagnostic, SQLite's PRAGMA synchronous=OFF; sopflow itself always commits durably)")
         print()
         print("the durable floor: bare SpiffWorkflow that also commits its state and one event row after each step")
+        print("(live kept: the workflow is kept between steps, as sopflow's cache does, instead of restored)")
         print(f"{'run':<44}{'per case':>12}{'ratio':>8}{'commits':>9}{'sopflow/floor':>15}")
-        for label, times in durable_times.items():
+        for (label, live), times in durable_times.items():
             floor_s = statistics.median(times)
             sop = next(statistics.median(r.totals) for r in runs if r.label == label)
-            name = f"bare + durable save ({label})"
+            name = f"bare + durable save ({label}{', live kept' if live else ''})"
             print(
                 f"{name:<44}{floor_s * 1000:>9.1f} ms{floor_s / bare:>8.2f}"
-                f"{floor_commits[label]:>9}{sop / floor_s:>15.2f}"
+                f"{floor_commits[(label, live)]:>9}{sop / floor_s:>15.2f}"
             )
         for label, ms in minimal_ms.items():
             run = next(r for r in runs if r.label == label)
@@ -678,17 +706,18 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "bare": bare_loop(),
                     "floor": bare_loop(f"sqlite:///{folder / 'loop-floor.sqlite3'}"),
+                    "floor, live kept": bare_loop(f"sqlite:///{folder / 'loop-floor.sqlite3'}", keep_live=True),
                     "sopflow": sopflow_complete,
                     "nosync": nosync_complete,
                 },
             )
         bare_loop_ms, sop_loop_ms, nosync_ms = medians["bare"], medians["sopflow"], medians["nosync"]
-        floor_ms = medians["floor"]
+        floor_ms, live_ms = medians["floor"], medians["floor, live kept"]
         print()
         print(f"loop (mini process, SQLite), median per command of {args.loop_samples} rounds")
         print(
             f"{'rounds':>8}{'bare':>12}{'sopflow':>12}{'ratio':>8}{'no fsync':>12}{'ratio':>8}"
-            f"{'durable floor':>15}{'ratio':>8}{'sopflow/floor':>15}"
+            f"{'durable floor':>15}{'ratio':>8}{'sopflow/floor':>15}{'floor, live kept':>18}{'sopflow/it':>12}"
         )
         loop_ratios = []
         for size in sizes:
@@ -699,6 +728,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{nosync_ms[size] * 1000:>9.2f} ms{nosync_ms[size] / bare_loop_ms[size]:>8.2f}"
                 f"{floor_ms[size] * 1000:>12.2f} ms{floor_ms[size] / bare_loop_ms[size]:>8.2f}"
                 f"{sop_loop_ms[size] / floor_ms[size]:>15.2f}"
+                f"{live_ms[size] * 1000:>15.2f} ms{sop_loop_ms[size] / live_ms[size]:>12.2f}"
             )
     pg = f"{ratios['postgresql']:.2f}" if "postgresql" in ratios else "na"
     print()
