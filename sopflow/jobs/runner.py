@@ -1,7 +1,9 @@
 """Run one job by id: the same code in-process after commit and inside a Celery worker.
 
 A run has two transactions. The first, short one notes that the job started (the case
-page shows "sedang diproses sejak ..."). The second locks the job row (``FOR UPDATE
+page shows "sedang diproses sejak ..."); a job the committing process runs itself (the
+in-process transport) was noted started by the transaction that recorded it, and skips
+this one. The second locks the job row (``FOR UPDATE
 SKIP LOCKED`` on PostgreSQL; SQLite's write lock serialises), does the work and marks the
 job ``done`` in the same commit. So a job runs at most once to completion: a duplicate
 message (a redelivery after a killed worker, a sweeper re-send) finds the row locked or
