@@ -4,7 +4,8 @@ A run has two transactions. The first, short one notes that the job started (the
 page shows "sedang diproses sejak ..."); a job the committing process runs itself (the
 in-process transport) was noted started by the transaction that recorded it, and skips
 this one. The second locks the job row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL;
-SQLite's write lock serialises), does the work and marks the job ``done`` in the same commit. So a job runs at most once to completion: a duplicate
+SQLite's write lock serialises), does the work and marks the job ``done`` in the same
+commit. So a job runs at most once to completion: a duplicate
 message (a redelivery after a killed worker, a sweeper re-send) finds the row locked or
 done and does nothing, and a worker killed half-way leaves no trace but the row still
 pending. Errors the job cannot help (database or storage unavailable, a lost race) are
