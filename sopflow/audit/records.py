@@ -28,6 +28,8 @@ SYSTEM_ACTOR = "sistem"
 AUTOMATIC_KINDS = frozenset({"service_run", "service_failed", "script_run", "gateway_passed"})
 #: event kinds that record a refused submission; they change nothing in the case (replay skips them)
 REFUSAL_KINDS = frozenset({"upload_rejected", "form_refused"})
+#: on the table, built once: the events are never loaded as objects in the command that writes them
+_INSERT_EVENTS = insert(typed(Table, AuditEvent.__table__))
 
 
 def jsonable(value: Any) -> Any:
@@ -97,8 +99,8 @@ class AuditLog:
             prev = digest
         session.flush()  # whatever the command changed goes first, as before
         # one multi-row INSERT (executemany) on the table: no INSERT ... RETURNING per event, and
-        # none of the ORM's bulk machinery (the events are never loaded as objects here)
-        session.execute(insert(typed(Table, AuditEvent.__table__)), rows)
+        # none of the ORM's bulk machinery
+        session.execute(_INSERT_EVENTS, rows)
         advance_head(session, anchored, case_id, seq, prev, self.now)
         self.records.clear()
         return [AuditEvent(**row) for row in rows]  # transient copies: seq and hash, no ids

@@ -41,6 +41,7 @@ _SET_CASE_VERSION = (
     .where(_CASES.c.id == bindparam("case_id"))
     .values(version=bindparam("new_version"), updated_at=bindparam("at"))
 )
+_INSERT_SNAPSHOT = insert(typed(Table, CaseSnapshot.__table__))
 
 
 def publish_version(
@@ -287,7 +288,7 @@ def add_snapshot(
     """
     raw = state.encode("utf-8")
     session.execute(
-        insert(typed(Table, CaseSnapshot.__table__)),
+        _INSERT_SNAPSHOT,
         {
             "case_id": case_id,
             "seq": seq,
