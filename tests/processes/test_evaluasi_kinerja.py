@@ -94,19 +94,21 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     engine = Engine(db, settings)
     monev = {}
     refused, cases_after_refusal = None, None
-    for quarter in range(1, 5):
-        if quarter == 4:  # three quarters done: the evaluation must not start yet
-            engine.publish_process(PROCESS, "sistem", "versi uji")
-            try:
-                engine.start_instance(StartInstance("evaluasi_kinerja", "sekretaris", "2026", {}))
-            except InvalidForm as exc:
-                refused = exc
-            with db.reading() as session:
-                cases_after_refusal = session.query(Case).filter(Case.process_id == "evaluasi_kinerja").count()
-        script = load_script(SAMPLES / f"monev_2026-TW{quarter}.json")
-        result = run_demo(engine, script, folder / f"out-tw{quarter}", say=lambda _: None)
-        monev[quarter] = result
-    without_pdf.undo()
+    try:  # no later test of this worker may lose LibreOffice, even if a quarter fails
+        for quarter in range(1, 5):
+            if quarter == 4:  # three quarters done: the evaluation must not start yet
+                engine.publish_process(PROCESS, "sistem", "versi uji")
+                try:
+                    engine.start_instance(StartInstance("evaluasi_kinerja", "sekretaris", "2026", {}))
+                except InvalidForm as exc:
+                    refused = exc
+                with db.reading() as session:
+                    cases_after_refusal = session.query(Case).filter(Case.process_id == "evaluasi_kinerja").count()
+            script = load_script(SAMPLES / f"monev_2026-TW{quarter}.json")
+            result = run_demo(engine, script, folder / f"out-tw{quarter}", say=lambda _: None)
+            monev[quarter] = result
+    finally:
+        without_pdf.undo()
     yield {
         "engine": engine,
         "settings": settings,
