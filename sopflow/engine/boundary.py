@@ -166,7 +166,7 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
                 # the start data itself was refused by a step: no case is created
                 raise InvalidForm(f"Data awal kasus ditolak: {run.failure['message']}", run.failure["errors"])
             run.save(session)
-            return _outcome(session, case)
+            return _outcome(session, case, run.open_rows)
 
     @logged_command
     def claim_task(self, cmd: ClaimTask) -> dict[str, Any]:
@@ -230,7 +230,9 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
     def _complete(self, cmd: CompleteUserTask) -> CaseOutcome:
         with self._command() as session:
             case = store.lock_case_of_task(session, cmd.task_id)
-            row = store.task_row(session, cmd.task_id)  # read after the lock: current
+            # read after the lock, so current; the save reuses the case's open rows
+            open_rows = store.open_task_rows(session, case.id)
+            row = open_rows.get(cmd.task_id) or store.task_row(session, cmd.task_id)
             user = store.user(session, cmd.actor)
             authz.check_may_act(user, row)
             if row.state != "ready":
@@ -248,9 +250,9 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
             _run_form_validator(run, task, schema, form)
             run.submit(task, form)
             run.advance(defer_services=True)
-            run.save(session)
+            run.save(session, open_rows)
             self._defer_service_steps(session, run, user.username)
-            case_id, settled = case.id, self._settled_outcome(session, case)
+            case_id, settled = case.id, self._settled_outcome(session, run)
         return settled or self.case_outcome(case_id)
 
     @logged_command
@@ -342,17 +344,17 @@ class Engine(ProcessCommands, JobCommands, SigningCommands, SopPdfCommands):
             run.advance(defer_services=True)
             run.save(session)
             self._defer_service_steps(session, run, user.username)
-            case_id, settled = case.id, self._settled_outcome(session, case)
+            case_id, settled = case.id, self._settled_outcome(session, run)
         return settled or self.case_outcome(case_id)
 
     @staticmethod
-    def _settled_outcome(session: Session, case: Case) -> CaseOutcome | None:
+    def _settled_outcome(session: Session, run: CaseRun) -> CaseOutcome | None:
         """The outcome as this transaction leaves the case, when nothing will run after its commit.
 
         A command that recorded jobs returns None: an in-process job may move the case on
         right after commit, so the outcome is read afterwards (:meth:`case_outcome`).
         """
-        return None if outbox.jobs_recorded(session) else _outcome(session, case)
+        return None if outbox.jobs_recorded(session) else _outcome(session, run.case, run.open_rows)
 
     def case_outcome(self, case_id: str) -> CaseOutcome:
         """Return the case's current status, open tasks, failure and open jobs."""
@@ -385,7 +387,8 @@ def _run_form_validator(run: CaseRun, task: Any, schema: dict[str, Any] | None, 
         raise SopflowError(f"Pemeriksaan formulir '{name}' gagal: {type(exc).__name__}: {exc}") from exc
 
 
-def _outcome(session: Session, case: Case) -> CaseOutcome:
-    rows = store.open_task_rows(session, case.id)
+def _outcome(session: Session, case: Case, open_rows: dict[str, Any] | None = None) -> CaseOutcome:
+    """The case's outcome; ``open_rows`` are its ready rows when the command's save just wrote them."""
+    rows = store.open_task_rows(session, case.id) if open_rows is None else open_rows
     tasks = sorted((task_row(r) for r in rows.values()), key=lambda t: (t["step"] or 0, t["label"] or ""))
     return CaseOutcome(case.id, case.status, case.version, tasks, case.failure, outbox.case_jobs(session, case.id))

@@ -75,6 +75,8 @@ class CaseRun:
     deferred: str | None = None
     files_reported: int = 0
     script_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the case's projection rows still ready after :meth:`save` (by task id), for the outcome
+    open_rows: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(
@@ -273,11 +275,13 @@ class CaseRun:
             for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
         )
 
-    def save(self, session: Session) -> None:
+    def save(self, session: Session, open_rows: dict[str, Any] | None = None) -> None:
         """Write state, status, projection, documents and audit; flush only (the caller commits).
 
-        After the transaction commits, the workflow stays in the process's cache under the
-        case's new row version, so the case's next command here need not restore it.
+        ``open_rows`` are the case's ready projection rows when the command read them after
+        the lock already (else they are read here). After the transaction commits, the
+        workflow stays in the process's cache under the case's new row version, so the
+        case's next command here need not restore it.
         """
         tree = TreeFacts.of(self.workflow)
         if tree.depth > MAX_TREE_DEPTH:
@@ -293,8 +297,8 @@ class CaseRun:
                 case=self.case.id,
             )
         now = self.audit.now
-        rows = store.open_task_rows(session, self.case.id)
-        new, _closed = projection.sync(
+        rows = store.open_task_rows(session, self.case.id) if open_rows is None else open_rows
+        new, closed = projection.sync(
             self.workflow,
             rows,
             self.case.id,
@@ -306,6 +310,9 @@ class CaseRun:
             ready_tasks=tree.ready_manual,
         )
         session.add_all(new)
+        ended_rows = {row.id for row in closed}
+        self.open_rows = {task_id: row for task_id, row in rows.items() if task_id not in ended_rows}
+        self.open_rows.update((row.id, row) for row in new)
         if self.services.notifier is not None and new:
             session.flush()
             for row in new:
