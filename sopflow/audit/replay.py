@@ -31,6 +31,7 @@ from sopflow.engine.projection import evaluate_property, ready_human_tasks
 from sopflow.engine.runtime_versions import differences
 from sopflow.engine.script_engine import SopflowScriptEngine
 from sopflow.engine.stepping import run_engine_steps
+from sopflow.engine.tree_facts import TreeFacts
 from sopflow.errors import NotFound
 from sopflow.persistence import store
 from sopflow.persistence.models import AuditEvent, Case, ProcessVersion
@@ -206,13 +207,29 @@ def _compare(
     if any(item not in ready_now for item in ready_expected):
         return _diverge(command, "tugas yang siap", ready_expected, ready_now)
     last = recorded[-1].seq
-    snapshot = store.snapshot_at(session, case_id, last)
-    if snapshot is not None and snapshot[0] == last:
-        replay_data = jsonable(_latest_data(serializer.dump_state(workflow)))
-        difference = _first_difference(jsonable(_latest_data(snapshot[1])), replay_data)
+    compared = _data_to_compare(session, case_id, last, workflow)
+    if compared is not None:
+        difference = _first_difference(*compared)
         if difference:
             return {"seq": last, "what": "data kasus", "detail": difference}
     return None
+
+
+def _data_to_compare(session: Session, case_id: str, seq: int, workflow: Any) -> tuple[Any, Any] | None:
+    """(recorded, replayed) latest task data after the command ending at event ``seq``; None without a snapshot.
+
+    The recorded side is the snapshot's summary, and the replayed side is summarised the same
+    way; a snapshot written before summaries existed is compared through its full state.
+    """
+    found = store.snapshot_summary_at(session, case_id, seq)
+    if found is None or found[0] != seq:
+        return None
+    if found[1] is not None:
+        return found[1]["data"], TreeFacts.of(workflow).summary()["data"]
+    snapshot = store.snapshot_at(session, case_id, seq)
+    if snapshot is None or snapshot[0] != seq:
+        return None
+    return jsonable(_latest_data(snapshot[1])), jsonable(_latest_data(serializer.dump_state(workflow)))
 
 
 def _first_difference(expected: Any, got: Any, path: str = "") -> str | None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from sopflow.access.people import DirectoryPeople
-from sopflow.audit.records import AuditLog, jsonable
+from sopflow.audit.records import SYSTEM_ACTOR, AuditLog, jsonable
 from sopflow.calendar.working_days import WorkingCalendar
 from sopflow.engine import projection, serializer
 from sopflow.engine.files import CommandFiles, FileStore
@@ -346,7 +346,11 @@ class CaseRun:
             raise StaleInstance("Kasus telah diubah oleh pengguna lain; muat ulang lalu coba lagi.") from None
         events = self.audit.write(session, self.case.id)
         if events:
-            store.add_snapshot(session, self.case.id, events[-1].seq, self.case.state, now, tree.summary())
+            # the full state is kept for the start, every command a person gave and the end;
+            # engine steps run by a job (actor "sistem") keep the summary only
+            keep_state = events[0].seq == 1 or self.audit.actor != SYSTEM_ACTOR or ended
+            state = self.case.state if keep_state else None
+            store.add_snapshot(session, self.case.id, events[-1].seq, state, now, tree.summary())
         if self.services.workflows is not None:
             cache, case_id, version, workflow = self.services.workflows, self.case.id, self.case.version, self.workflow
             after_commit(session, lambda: cache.keep(case_id, version, workflow))

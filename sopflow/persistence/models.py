@@ -243,9 +243,11 @@ class StagedUpload(Base):
 
 
 class CaseSnapshot(Base):
-    """The workflow state right after one command, zlib-compressed, for point-in-time views and replay.
+    """What one command left: the summary point-in-time views and replay read, and maybe the full state.
 
-    ``seq`` is the sequence number of the last audit event that command wrote.
+    ``seq`` is the sequence number of the last audit event that command wrote. The workflow
+    state (zlib-compressed, with its SHA-256) is kept for the start, every command a person
+    gave and the end; engine steps run by a job keep the summary only (claims write none).
     """
 
     __tablename__ = "case_snapshots"
@@ -254,8 +256,8 @@ class CaseSnapshot(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
-    state_sha256: Mapped[str] = mapped_column(String(64))
-    state_zlib: Mapped[bytes] = mapped_column(LargeBinary)
+    state_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    state_zlib: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     # what the point-in-time view needs (latest task data, ready task specs), so it never inflates the state
     summary: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -280,20 +280,20 @@ def count_rows(session: Session, model: Any, **where: Any) -> int:
 
 
 def add_snapshot(
-    session: Session, case_id: str, seq: int, state: str, now: datetime, summary: dict[str, Any] | None = None
+    session: Session, case_id: str, seq: int, state: str | None, now: datetime, summary: dict[str, Any] | None = None
 ) -> None:
-    """Keep the workflow state after a command (zlib-compressed) under the command's last event.
+    """Keep what a command left under its last event: the summary, and the state (zlib) unless None.
 
     Written on the table (no ORM object): a snapshot is never read back in the command that makes it.
     """
-    raw = state.encode("utf-8")
+    raw = state.encode("utf-8") if state is not None else None
     session.execute(
         _INSERT_SNAPSHOT,
         {
             "case_id": case_id,
             "seq": seq,
-            "state_sha256": hashlib.sha256(raw).hexdigest(),
-            "state_zlib": zlib.compress(raw, SNAPSHOT_ZLIB_LEVEL),
+            "state_sha256": hashlib.sha256(raw).hexdigest() if raw is not None else None,
+            "state_zlib": zlib.compress(raw, SNAPSHOT_ZLIB_LEVEL) if raw is not None else None,
             "summary": summary,
             "created_at": now,
         },
@@ -301,10 +301,10 @@ def add_snapshot(
 
 
 def snapshot_at(session: Session, case_id: str, seq: int) -> tuple[int, str] | None:
-    """Return ``(snapshot_seq, state_json)`` of the latest snapshot taken at or before event ``seq``."""
+    """Return ``(snapshot_seq, state_json)`` of the latest snapshot at or before event ``seq`` that kept the state."""
     row = session.execute(
         select(CaseSnapshot.seq, CaseSnapshot.state_zlib)
-        .where(CaseSnapshot.case_id == case_id, CaseSnapshot.seq <= seq)
+        .where(CaseSnapshot.case_id == case_id, CaseSnapshot.seq <= seq, CaseSnapshot.state_zlib.is_not(None))
         .order_by(CaseSnapshot.seq.desc())
         .limit(1)
     ).first()
