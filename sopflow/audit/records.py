@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sopflow.audit.anchor import advance_head, lock_head
 from sopflow.audit.chain import event_hash
+from sopflow.persistence.encoded_json import encoded_json
 from sopflow.persistence.models import AuditEvent
 
 #: who does the automatic steps (service and script tasks, gateways);
@@ -28,13 +29,20 @@ SYSTEM_ACTOR = "sistem"
 AUTOMATIC_KINDS = frozenset({"service_run", "service_failed", "script_run", "gateway_passed"})
 #: event kinds that record a refused submission; they change nothing in the case (replay skips them)
 REFUSAL_KINDS = frozenset({"upload_rejected", "form_refused"})
-#: on the table, built once: the events are never loaded as objects in the command that writes them
-_INSERT_EVENTS = insert(typed(Table, AuditEvent.__table__))
+#: on the table, built once: the events are never loaded as objects in the command that writes them;
+#: their data goes in as the JSON text :meth:`AuditLog.add` made (not encoded a second time)
+_INSERT_EVENTS = insert(typed(Table, AuditEvent.__table__)).values(data=encoded_json("data_json"))
 
 
 def jsonable(value: Any) -> Any:
     """Return a JSON-safe copy of ``value`` (dates and decimals become strings)."""
     return json.loads(json.dumps(value, default=str))
+
+
+def encoded(value: Any) -> tuple[Any, str]:
+    """Return the JSON-safe copy of ``value`` (as :func:`jsonable`) and its JSON text, encoding once."""
+    text = json.dumps(value, default=str)
+    return json.loads(text), text
 
 
 @dataclass
@@ -47,6 +55,8 @@ class AuditRecord:
     task_id: str | None = None
     element_id: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    #: ``data`` as JSON text, as it is stored
+    data_json: str = "{}"
 
 
 @dataclass
@@ -70,7 +80,8 @@ class AuditLog:
         if event in AUTOMATIC_KINDS:
             data["dipicu_oleh"] = self.trigger()
             actor = SYSTEM_ACTOR
-        self.records.append(AuditRecord(event, actor, self.now, task_id, element_id, jsonable(data)))
+        safe, text = encoded(data)
+        self.records.append(AuditRecord(event, actor, self.now, task_id, element_id, safe, text))
 
     def trigger(self) -> str | None:
         """Return the user on whose behalf this command runs: the triggering user of a job, else the actor."""
@@ -81,7 +92,7 @@ class AuditLog:
         if not self.records:
             return []
         anchored, seq, prev = lock_head(session, case_id)
-        rows = []
+        rows, inserted = [], []
         for rec in self.records:
             seq += 1
             fields = {
@@ -95,12 +106,16 @@ class AuditLog:
                 "data": rec.data,
             }
             digest = event_hash(fields, prev)
-            rows.append({**fields, "prev_hash": prev, "hash": digest})
+            row = {**fields, "prev_hash": prev, "hash": digest}
+            rows.append(row)
+            stored = {**row, "data_json": rec.data_json}
+            del stored["data"]
+            inserted.append(stored)
             prev = digest
         session.flush()  # whatever the command changed goes first, as before
         # one multi-row INSERT (executemany) on the table: no INSERT ... RETURNING per event, and
         # none of the ORM's bulk machinery
-        session.execute(_INSERT_EVENTS, rows)
+        session.execute(_INSERT_EVENTS, inserted)
         advance_head(session, anchored, case_id, seq, prev, self.now)
         self.records.clear()
         return [AuditEvent(**row) for row in rows]  # transient copies: seq and hash, no ids

@@ -350,7 +350,7 @@ class CaseRun:
             # engine steps run by a job (actor "sistem") keep the summary only
             keep_state = events[0].seq == 1 or self.audit.actor != SYSTEM_ACTOR or ended
             state = self.case.state if keep_state else None
-            store.add_snapshot(session, self.case.id, events[-1].seq, state, now, tree.summary())
+            store.add_snapshot(session, self.case.id, events[-1].seq, state, now, tree.summary_json())
         if self.services.workflows is not None:
             cache, case_id, version, workflow = self.services.workflows, self.case.id, self.case.version, self.workflow
             after_commit(session, lambda: cache.keep(case_id, version, workflow))

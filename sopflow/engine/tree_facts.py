@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,8 +68,13 @@ class TreeFacts:
 
     def summary(self) -> dict[str, Any]:
         """The data of the most recently completed task and the READY task specs, for point-in-time views."""
-        latest = self.latest_completed
-        summary: dict[str, Any] = jsonable(
-            {"data": dict(latest.data) if latest is not None else {}, "ready": sorted(self.ready_names)}
-        )
+        summary: dict[str, Any] = jsonable(self._summary())
         return summary
+
+    def summary_json(self) -> str:
+        """:meth:`summary` as the JSON text a snapshot stores, encoded once."""
+        return json.dumps(self._summary(), default=str)
+
+    def _summary(self) -> dict[str, Any]:
+        latest = self.latest_completed
+        return {"data": dict(latest.data) if latest is not None else {}, "ready": sorted(self.ready_names)}

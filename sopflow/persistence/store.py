@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, defer
 from sopflow.engine.files import RecordedFile
 from sopflow.engine.serializer import spec_state
 from sopflow.errors import NotFound
+from sopflow.persistence.encoded_json import encoded_json
 from sopflow.persistence.models import Case, CaseSnapshot, Document, HumanTask, ProcessDraft, ProcessVersion, User
 from sopflow.process.spec_loader import ProcessDefinition, build_definition
 
@@ -41,7 +42,8 @@ _SET_CASE_VERSION = (
     .where(_CASES.c.id == bindparam("case_id"))
     .values(version=bindparam("new_version"), updated_at=bindparam("at"))
 )
-_INSERT_SNAPSHOT = insert(typed(Table, CaseSnapshot.__table__))
+#: the summary goes in as the JSON text the save made (not encoded a second time)
+_INSERT_SNAPSHOT = insert(typed(Table, CaseSnapshot.__table__)).values(summary=encoded_json("summary_json"))
 
 
 def publish_version(
@@ -280,9 +282,9 @@ def count_rows(session: Session, model: Any, **where: Any) -> int:
 
 
 def add_snapshot(
-    session: Session, case_id: str, seq: int, state: str | None, now: datetime, summary: dict[str, Any] | None = None
+    session: Session, case_id: str, seq: int, state: str | None, now: datetime, summary_json: str | None = None
 ) -> None:
-    """Keep what a command left under its last event: the summary, and the state (zlib) unless None.
+    """Keep what a command left under its last event: the summary (JSON text), and the state (zlib) unless None.
 
     Written on the table (no ORM object): a snapshot is never read back in the command that makes it.
     """
@@ -294,7 +296,7 @@ def add_snapshot(
             "seq": seq,
             "state_sha256": hashlib.sha256(raw).hexdigest() if raw is not None else None,
             "state_zlib": zlib.compress(raw, SNAPSHOT_ZLIB_LEVEL) if raw is not None else None,
-            "summary": summary,
+            "summary_json": summary_json,
             "created_at": now,
         },
     )
@@ -308,7 +310,9 @@ def snapshot_at(session: Session, case_id: str, seq: int) -> tuple[int, str] | N
         .order_by(CaseSnapshot.seq.desc())
         .limit(1)
     ).first()
-    return (row[0], zlib.decompress(row[1]).decode("utf-8")) if row else None
+    if row is None or row[1] is None:  # the query keeps only snapshots with a state
+        return None
+    return row[0], zlib.decompress(row[1]).decode("utf-8")
 
 
 def snapshot_summary_at(session: Session, case_id: str, seq: int) -> tuple[int, dict[str, Any] | None] | None:
