@@ -42,6 +42,8 @@ _SET_CASE_VERSION = (
     .where(_CASES.c.id == bindparam("case_id"))
     .values(version=bindparam("new_version"), updated_at=bindparam("at"))
 )
+#: documents are never read back as objects in the command that records them
+_INSERT_DOCUMENTS = insert(typed(Table, Document.__table__))
 #: the summary goes in as the JSON text the save made (not encoded a second time)
 _INSERT_SNAPSHOT = insert(typed(Table, CaseSnapshot.__table__)).values(summary=encoded_json("summary_json"))
 
@@ -210,21 +212,26 @@ def user(session: Session, username: str) -> User:
 
 
 def add_documents(session: Session, case_id: str, recorded: list[RecordedFile], now: datetime) -> None:
-    """Record the files a command stored as documents of the case."""
-    session.add_all(
-        Document(
-            case_id=case_id,
-            task_id=item.task_id or None,
-            element_id=item.element_id or None,
-            kind=item.kind,
-            filename=item.ref["filename"],
-            media_type=item.ref["media_type"],
-            sha256=item.ref["sha256"],
-            size=item.ref["size"],
-            meta=json.loads(json.dumps(item.meta, default=str)),
-            created_at=now,
-        )
-        for item in recorded
+    """Record the files a command stored as documents of the case (one multi-row INSERT on the table)."""
+    if not recorded:
+        return
+    session.execute(
+        _INSERT_DOCUMENTS,
+        [
+            {
+                "case_id": case_id,
+                "task_id": item.task_id or None,
+                "element_id": item.element_id or None,
+                "kind": item.kind,
+                "filename": item.ref["filename"],
+                "media_type": item.ref["media_type"],
+                "sha256": item.ref["sha256"],
+                "size": item.ref["size"],
+                "meta": json.loads(json.dumps(item.meta, default=str)),
+                "created_at": now,
+            }
+            for item in recorded
+        ],
     )
 
 
