@@ -25,8 +25,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # a summary-only snapshot has no state to give back: it is removed (the case's current
-    # state and its audit events are untouched)
+    # a summary-only snapshot has no state to give back: it is removed. The cases' current
+    # state and their audit events are untouched; the point-in-time view of an event it
+    # covered then shows the snapshot before it.
     op.execute("DELETE FROM case_snapshots WHERE state_zlib IS NULL")
     with op.batch_alter_table("case_snapshots", schema=None) as batch_op:
         batch_op.alter_column("state_zlib", existing_type=sa.LargeBinary(), nullable=False)
