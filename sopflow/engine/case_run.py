@@ -315,8 +315,7 @@ class CaseRun:
         self.open_rows.update((row.id, row) for row in new)
         if self.services.notifier is not None and new:
             session.flush()
-            for row in new:
-                self.services.notifier.task_ready(session, row, self.definition.name, now)
+            self.services.notifier.tasks_ready(session, new, self.definition.name, now)
         for row in new:
             self.audit.add(
                 "task_ready",

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
+from typing import cast as typed
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from sopflow.errors import InvalidForm
@@ -33,6 +34,9 @@ _ACTIVE_USERS = (
     .where(User.active.is_(True))
     .order_by(User.username)
 )
+
+#: notifications without an e-mail are never read back as objects in the command that writes them
+_INSERT_NOTIFICATIONS = insert(typed(Table, Notification.__table__))
 
 KIND_TITLES = {
     "task_ready": "Tugas baru",
@@ -55,16 +59,24 @@ class Notifier:
         return bool(getattr(self.settings, "smtp_host", None))
 
     # -- events ---------------------------------------------------------------------------
-    def task_ready(self, session: Session, row: HumanTask, process_name: str, now: datetime) -> None:
-        """Tell every member of the task's lane (and unit) that a task is waiting for them."""
-        subject = f"Tugas baru: {self._task_title(row)} — {row.periode}"
-        body = (
-            f"Tugas '{self._task_title(row)}' (langkah {row.step or '-'}) pada {process_name} periode {row.periode} "
-            f"siap dikerjakan oleh lane {row.lane}{self._unit(row)}.\nTenggat: {self._local(row.due_at)}."
-        )
-        members = self.lane_members(session, row.lane, row.unit)
-        # a task that just became ready has no notifications yet: no duplicate check needed
-        self._notify(session, members, "task_ready", row, subject, body, now, new_task=True)
+    def tasks_ready(self, session: Session, rows: list[HumanTask], process_name: str, now: datetime) -> None:
+        """Tell every member of each task's lane (and unit) that the task is waiting for them.
+
+        The notifications without an e-mail of all the tasks go in with one INSERT.
+        """
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            subject = f"Tugas baru: {self._task_title(row)} — {row.periode}"
+            body = (
+                f"Tugas '{self._task_title(row)}' (langkah {row.step or '-'}) pada {process_name} "
+                f"periode {row.periode} siap dikerjakan oleh lane {row.lane}{self._unit(row)}.\n"
+                f"Tenggat: {self._local(row.due_at)}."
+            )
+            members = self.lane_members(session, row.lane, row.unit)
+            # a task that just became ready has no notifications yet: no duplicate check needed
+            self._notify(session, members, "task_ready", row, subject, body, now, new_task=True, batch=batch)
+        if batch:
+            session.execute(_INSERT_NOTIFICATIONS, batch)
 
     def task_alert(self, session: Session, row: HumanTask, kind: str, now: datetime) -> int:
         """Remind the claimant (or, unclaimed, the lane) of a task due tomorrow (``due_soon``) or overdue."""
@@ -165,7 +177,13 @@ class Notifier:
         body: str,
         now: datetime,
         new_task: bool = False,
+        batch: list[dict[str, Any]] | None = None,
     ) -> int:
+        """Write the notifications of ``usernames`` not notified of this yet; return how many.
+
+        Those without an e-mail go in with one INSERT on the table, or into ``batch`` for the
+        caller to insert; one with an e-mail is added as an object, since its job names it by id.
+        """
         if not usernames:
             return 0
         users = {u.username: u for u in self._active_users(session) if u.username in usernames}
@@ -181,26 +199,32 @@ class Notifier:
             )
         )
         created = 0
+        plain: list[dict[str, Any]] = [] if batch is None else batch
         for name in usernames:
             user = users.get(name)
             if user is None or name in existing:
                 continue
-            note = Notification(
-                username=name,
-                kind=kind,
-                case_id=row.case_id,
-                task_id=row.id,
-                subject=subject[:300],
-                body=body,
-                link=f"{self.settings.base_url.rstrip('/')}/tugas/{row.id}",
-                created_at=now,
-                email_status=self._email_status(user),
-            )
-            session.add(note)
-            if note.email_status == "menunggu":
+            values = {
+                "username": name,
+                "kind": kind,
+                "case_id": row.case_id,
+                "task_id": row.id,
+                "subject": subject[:300],
+                "body": body,
+                "link": f"{self.settings.base_url.rstrip('/')}/tugas/{row.id}",
+                "created_at": now,
+                "email_status": self._email_status(user),
+            }
+            if values["email_status"] == "menunggu":
+                note = Notification(**values)
+                session.add(note)
                 session.flush()  # the e-mail job names the notification by id
                 add_job(session, SEND_EMAIL, now, payload={"notification_id": note.id}, case_id=None, max_attempts=5)
+            else:
+                plain.append(values)
             created += 1
+        if batch is None and plain:
+            session.execute(_INSERT_NOTIFICATIONS, plain)
         return created
 
     def _email_status(self, user: Any) -> str:
